@@ -1,0 +1,162 @@
+package twin
+
+import (
+	"container/heap"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+
+	"citytwin/geo"
+
+	"github.com/paulmach/orb"
+)
+
+// Neighbor is an entity and its true distance in metres.
+type Neighbor struct {
+	Entity   Entity
+	Distance float64
+}
+
+// Nearest returns the k entities nearest to p (true distance to their geometry),
+// nearest first, ties broken by the order the twin first saw them. The conditions of
+// q filter which entities count; q.Limit and q.After are ignored.
+func (s *Store) Nearest(ctx context.Context, p orb.Point, k int, q Query) ([]Neighbor, error) {
+	q.Limit, q.After = 0, ""
+	if err := q.validate(); err != nil {
+		return nil, err
+	}
+	if !validLonLat(p) {
+		return nil, fmt.Errorf("%w: point %v is not a WGS84 lon/lat", ErrBadQuery, p)
+	}
+	if k <= 0 || k > 10000 {
+		return nil, fmt.Errorf("%w: k=%d: want 1..10000", ErrBadQuery, k)
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	kinds, ok := s.kindSet(q.Kinds)
+	if !ok {
+		return nil, nil
+	}
+	var ids map[uint32]bool
+	if len(q.IDs) > 0 {
+		ids = make(map[uint32]bool, len(q.IDs))
+		for _, id := range q.IDs {
+			if slot, ok := s.slotOf(id); ok {
+				ids[slot] = true
+			}
+		}
+	}
+	filters := s.compileFilters(q.Where)
+	best := &neighbors{}
+	seen := make(map[uint32]bool)
+	looked := 0
+	var err error
+	// consider computes slot's true distance and keeps it if it is among the best.
+	consider := func(slot uint32) {
+		if seen[slot] {
+			return
+		}
+		seen[slot] = true
+		st := s.stateAt(slot, q.At)
+		if st == nil || kinds != nil && !kinds[st.kind] || ids != nil && !ids[slot] || !s.matchFilters(st, filters) {
+			return
+		}
+		if q.spatial() && !s.matchSpatial(&q, slot, st) {
+			return
+		}
+		g := s.geometryAt(slot, st, q.At)
+		if g == nil {
+			return
+		}
+		if d := geo.DistanceToGeometry(p, g); !math.IsInf(d, 1) {
+			best.offer(k, candidate{slot: slot, dist: d})
+		}
+	}
+	// full is the distance beyond which nothing can enter the result.
+	full := func() float64 {
+		if best.Len() < k {
+			return inf
+		}
+		return (*best)[0].dist
+	}
+	visit := func(slot uint32, lower float64) bool {
+		if lower > full() {
+			return false
+		}
+		if looked++; looked%checkEvery == 0 && ctx.Err() != nil {
+			err = ctx.Err()
+			return false
+		}
+		consider(slot)
+		return true
+	}
+	s.rt.Nearby(p, visit)
+	if q.At == 0 {
+		s.grid.Nearby(p, func(slot uint32, _ orb.Point, d float64) bool { return visit(slot, d) })
+	} else {
+		s.past.Nearby(p, visit)
+		for slot, tr := range s.tracks {
+			if tr != nil {
+				consider(uint32(slot))
+			}
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	found := []candidate(*best)
+	slices.SortFunc(found, func(a, b candidate) int {
+		if a.dist != b.dist {
+			if a.dist < b.dist {
+				return -1
+			}
+			return 1
+		}
+		return int(int64(a.slot) - int64(b.slot))
+	})
+	out := make([]Neighbor, len(found))
+	for i, c := range found {
+		e, _ := s.entityAt(c.slot, q.At)
+		out[i] = Neighbor{Entity: e, Distance: c.dist}
+	}
+	return out, nil
+}
+
+var inf = math.Inf(1)
+
+type candidate struct {
+	slot uint32
+	dist float64
+}
+
+// neighbors is a max-heap on distance (then slot) holding the best k so far.
+type neighbors []candidate
+
+func (h neighbors) Len() int { return len(h) }
+func (h neighbors) Less(i, j int) bool {
+	if h[i].dist != h[j].dist {
+		return h[i].dist > h[j].dist
+	}
+	return h[i].slot > h[j].slot
+}
+func (h neighbors) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *neighbors) Push(x any)   { *h = append(*h, x.(candidate)) }
+func (h *neighbors) Pop() any {
+	old := *h
+	c := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return c
+}
+
+func (h *neighbors) offer(k int, c candidate) {
+	if h.Len() < k {
+		heap.Push(h, c)
+		return
+	}
+	top := (*h)[0]
+	if c.dist < top.dist || c.dist == top.dist && c.slot < top.slot {
+		(*h)[0] = c
+		heap.Fix(h, 0)
+	}
+}

@@ -1,0 +1,350 @@
+package twin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"citytwin/geo"
+
+	"github.com/paulmach/orb"
+	"github.com/uber/h3-go/v4"
+)
+
+// Circle is a radius around a point, in metres of true distance.
+type Circle struct {
+	Center orb.Point
+	Radius float64
+}
+
+// Query selects entities. All the conditions that are set must hold.
+type Query struct {
+	Kinds []Kind // any of these kinds; empty = all
+	IDs   []ID   // any of these ids; empty = all
+	// BBox keeps entities whose geometry intersects any of the boxes (a box that
+	// crosses the antimeridian is given as two, see geo.SplitBound).
+	BBox       []orb.Bound
+	Within     orb.Geometry // entities wholly inside this (multi)polygon
+	Intersects orb.Geometry // entities that share a point with this geometry
+	Near       *Circle      // entities within Radius metres (to the real geometry)
+	Cells      []h3.Cell    // entities whose point (or centre) lies in any of these cells, any resolution
+	Where      []Filter
+	// At answers as the twin was at this instant (Unix nanoseconds); 0 is now.
+	At int64
+	// Limit caps the entities returned (0 = all); After is the cursor of the
+	// previous page (Result.Next).
+	Limit int
+	After string
+}
+
+// Result is a page of entities in a stable order (the order in which the twin first
+// saw them), with the number that matched in all.
+type Result struct {
+	Entities []Entity
+	Matched  int
+	Next     string // cursor for the next page, "" at the end
+}
+
+// Query errors.
+var (
+	ErrBadQuery  = errors.New("twin: bad query")
+	ErrBadCursor = errors.New("twin: bad cursor")
+)
+
+func (q *Query) validate() error {
+	for _, b := range q.BBox {
+		if !validLonLat(b.Min) || !validLonLat(b.Max) || b.Min[0] > b.Max[0] || b.Min[1] > b.Max[1] {
+			return fmt.Errorf("%w: bbox %v: want min <= max within WGS84", ErrBadQuery, b)
+		}
+	}
+	for _, g := range []orb.Geometry{q.Within, q.Intersects} {
+		if g != nil {
+			if err := validGeometry(g); err != nil {
+				return fmt.Errorf("%w: %w", ErrBadQuery, err)
+			}
+		}
+	}
+	if q.Near != nil && (!validLonLat(q.Near.Center) || badFloat(q.Near.Radius) || q.Near.Radius < 0) {
+		return fmt.Errorf("%w: near %v radius %v: want a WGS84 point and a radius >= 0 metres", ErrBadQuery, q.Near.Center, q.Near.Radius)
+	}
+	for _, c := range q.Cells {
+		if !c.IsValid() {
+			return fmt.Errorf("%w: %v is not a valid H3 cell", ErrBadQuery, c)
+		}
+	}
+	if q.Limit < 0 {
+		return fmt.Errorf("%w: limit %d must be >= 0", ErrBadQuery, q.Limit)
+	}
+	if _, err := parseCursor(q.After); err != nil {
+		return err
+	}
+	return nil
+}
+
+func cursorOf(slot uint32) string { return strconv.FormatUint(uint64(slot)+1, 36) }
+
+// parseCursor returns the first slot after the cursor.
+func parseCursor(c string) (uint32, error) {
+	if c == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseUint(c, 36, 32)
+	if err != nil {
+		return 0, fmt.Errorf("%w %q", ErrBadCursor, c)
+	}
+	return uint32(n), nil
+}
+
+// Query runs q.
+func (s *Store) Query(ctx context.Context, q Query) (Result, error) {
+	if err := q.validate(); err != nil {
+		return Result{}, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	slots, err := s.match(ctx, &q)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Matched: len(slots)}
+	start, _ := parseCursor(q.After)
+	i, _ := slices.BinarySearch(slots, start)
+	page := slots[i:]
+	if q.Limit > 0 && len(page) > q.Limit {
+		page = page[:q.Limit]
+		res.Next = cursorOf(page[len(page)-1])
+	}
+	res.Entities = make([]Entity, 0, len(page))
+	for _, slot := range page {
+		e, _ := s.entityAt(slot, q.At)
+		res.Entities = append(res.Entities, e)
+	}
+	return res, nil
+}
+
+// Count is the number of entities that match q (Limit and After are ignored).
+func (s *Store) Count(ctx context.Context, q Query) (int, error) {
+	q.Limit, q.After = 0, ""
+	if err := q.validate(); err != nil {
+		return 0, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	slots, err := s.match(ctx, &q)
+	return len(slots), err
+}
+
+// checkEvery is how many candidates a long scan looks at between checks of ctx.
+const checkEvery = 4096
+
+// match returns the sorted slots that satisfy q. Must hold s.mu.
+func (s *Store) match(ctx context.Context, q *Query) ([]uint32, error) {
+	cands, all := s.candidates(q)
+	kinds, ok := s.kindSet(q.Kinds)
+	if !ok {
+		return nil, nil
+	}
+	filters := s.compileFilters(q.Where)
+	var out []uint32
+	test := func(slot uint32) {
+		st := s.stateAt(slot, q.At)
+		if st == nil || kinds != nil && !kinds[st.kind] || !s.matchFilters(st, filters) {
+			return
+		}
+		if q.spatial() && !s.matchSpatial(q, slot, st) {
+			return
+		}
+		out = append(out, slot)
+	}
+	if all {
+		for slot := range uint32(len(s.cur)) {
+			if slot%checkEvery == 0 && ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			test(slot)
+		}
+		return out, nil
+	}
+	slices.Sort(cands)
+	cands = slices.Compact(cands)
+	for i, slot := range cands {
+		if i%checkEvery == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		test(slot)
+	}
+	return out, nil
+}
+
+func (q *Query) spatial() bool {
+	return len(q.BBox) > 0 || q.Within != nil || q.Intersects != nil || q.Near != nil || len(q.Cells) > 0
+}
+
+// kindSet maps the kinds to symbols; ok is false when none of them exists.
+func (s *Store) kindSet(kinds []Kind) (set map[uint16]bool, ok bool) {
+	if len(kinds) == 0 {
+		return nil, true
+	}
+	set = make(map[uint16]bool, len(kinds))
+	for _, k := range kinds {
+		if id, found := s.kinds.lookup(string(k)); found {
+			set[uint16(id)] = true
+		}
+	}
+	return set, len(set) > 0
+}
+
+// candidates returns the slots that may match q, from the most selective index
+// at hand; all is true when every slot must be looked at.
+func (s *Store) candidates(q *Query) (cands []uint32, all bool) {
+	if len(q.IDs) > 0 {
+		for _, id := range q.IDs {
+			if slot, ok := s.slotOf(id); ok {
+				cands = append(cands, slot)
+			}
+		}
+		return cands, false
+	}
+	var boxes []orb.Bound
+	switch {
+	case len(q.BBox) > 0:
+		boxes = q.BBox
+	case q.Near != nil:
+		boxes = geo.BoundAround(q.Near.Center, q.Near.Radius)
+	case q.Within != nil:
+		boxes = []orb.Bound{q.Within.Bound()}
+	case q.Intersects != nil:
+		boxes = []orb.Bound{q.Intersects.Bound()}
+	case len(q.Cells) > 0:
+		return s.cellCandidates(q), false
+	default:
+		return nil, true
+	}
+	collect := func(_ orb.Bound, slot uint32) bool { cands = append(cands, slot); return true }
+	for _, b := range boxes {
+		s.rt.Search(b, collect)
+		s.grid.Search(b, func(slot uint32, _ orb.Point) bool { cands = append(cands, slot); return true })
+		if q.At != 0 {
+			s.past.Search(b, collect)
+		}
+	}
+	if q.At != 0 {
+		cands = s.appendMovers(cands)
+	}
+	return cands, false
+}
+
+// appendMovers adds every moving entity: as of a past instant any of them may have
+// been anywhere.
+func (s *Store) appendMovers(cands []uint32) []uint32 {
+	for slot, tr := range s.tracks {
+		if tr != nil {
+			cands = append(cands, uint32(slot))
+		}
+	}
+	return cands
+}
+
+func (s *Store) cellCandidates(q *Query) []uint32 {
+	var cands []uint32
+	for _, c := range q.Cells {
+		res := c.Resolution()
+		switch {
+		case res >= h3IndexRes:
+			cands = append(cands, s.byCell[uint64(geo.Parent(c, h3IndexRes))]...)
+		case pow7(h3IndexRes-res) <= len(s.byCell):
+			for _, k := range geo.Children(c, h3IndexRes) {
+				cands = append(cands, s.byCell[uint64(k)]...)
+			}
+		default:
+			for k, list := range s.byCell {
+				if geo.Parent(h3.Cell(k), res) == c {
+					cands = append(cands, list...)
+				}
+			}
+		}
+		// Points are in a cell when their finest cell descends from it, and the
+		// descendants of a cell stick out of its hexagon a little: search a
+		// generous circle around it, then test exactly.
+		reach := 3 * h3.HexagonEdgeLengthAvgM(res)
+		for _, box := range geo.BoundAround(geo.CellCenter(c), reach) {
+			s.grid.Search(box, func(slot uint32, _ orb.Point) bool { cands = append(cands, slot); return true })
+			if q.At != 0 {
+				s.past.Search(box, func(_ orb.Bound, slot uint32) bool { cands = append(cands, slot); return true })
+			}
+		}
+	}
+	if q.At != 0 {
+		cands = s.appendMovers(cands)
+	}
+	return cands
+}
+
+func pow7(n int) int {
+	p := 1
+	for range n {
+		p *= 7
+	}
+	return p
+}
+
+// matchSpatial tests the exact geometry of slot (at q.At) against every spatial
+// condition of q.
+func (s *Store) matchSpatial(q *Query, slot uint32, st *state) bool {
+	g := s.geometryAt(slot, st, q.At)
+	if g == nil {
+		return false
+	}
+	if len(q.BBox) > 0 {
+		hit := false
+		for _, b := range q.BBox {
+			if geo.Intersects(g, b) {
+				hit = true
+				break
+			}
+		}
+		if !hit {
+			return false
+		}
+	}
+	if q.Within != nil && !geo.Within(g, q.Within) {
+		return false
+	}
+	if q.Intersects != nil && !geo.Intersects(g, q.Intersects) {
+		return false
+	}
+	if q.Near != nil && geo.DistanceToGeometry(q.Near.Center, g) > q.Near.Radius {
+		return false
+	}
+	if len(q.Cells) > 0 {
+		base := s.cellAt(slot, st, g, q.At)
+		if base == 0 {
+			return false
+		}
+		hit := false
+		for _, c := range q.Cells {
+			if geo.Parent(h3.Cell(base), c.Resolution()) == c {
+				hit = true
+				break
+			}
+		}
+		if !hit {
+			return false
+		}
+	}
+	return true
+}
+
+// cellAt is the base-resolution cell of slot's geometry g at t.
+func (s *Store) cellAt(slot uint32, st *state, g orb.Geometry, t int64) uint64 {
+	if t == 0 || st == s.cur[slot] && s.tracks[slot] == nil {
+		return s.cellOf(slot, g)
+	}
+	p, ok := anchor(g)
+	if !ok {
+		return 0
+	}
+	return uint64(geo.Cell(p, h3Base))
+}

@@ -1,0 +1,93 @@
+package twin
+
+import (
+	"math"
+	"sort"
+
+	"github.com/paulmach/orb"
+)
+
+// track is the position history of a moving entity, 16 bytes a sample: time in
+// Unix nanoseconds and position in 1e-7 degrees (about 1 cm). Samples are kept in
+// time order; a late sample is inserted where it belongs.
+type track struct {
+	samples []sample
+}
+
+type sample struct {
+	t        int64
+	lon, lat int32
+}
+
+const e7 = 1e7
+
+func toE7(f float64) int32   { return int32(math.Round(f * e7)) }
+func fromE7(v int32) float64 { return float64(v) / e7 }
+
+func (s sample) point() orb.Point { return orb.Point{fromE7(s.lon), fromE7(s.lat)} }
+
+// quantise rounds a point to what a track keeps.
+func quantise(p orb.Point) orb.Point { return orb.Point{fromE7(toE7(p[0])), fromE7(toE7(p[1]))} }
+
+// add records a sample and reports whether it is the newest.
+func (tr *track) add(t int64, p orb.Point) bool {
+	s := sample{t: t, lon: toE7(p[0]), lat: toE7(p[1])}
+	n := len(tr.samples)
+	if n == 0 || t > tr.samples[n-1].t {
+		tr.samples = append(tr.samples, s)
+		return true
+	}
+	i := sort.Search(n, func(i int) bool { return tr.samples[i].t >= t })
+	if i < n && tr.samples[i].t == t { // the later report of the same instant wins
+		tr.samples[i] = s
+		return i == n-1
+	}
+	tr.samples = append(tr.samples, sample{})
+	copy(tr.samples[i+1:], tr.samples[i:])
+	tr.samples[i] = s
+	return false
+}
+
+// last is the newest sample.
+func (tr *track) last() (int64, orb.Point, bool) {
+	n := len(tr.samples)
+	if n == 0 {
+		return 0, orb.Point{}, false
+	}
+	return tr.samples[n-1].t, tr.samples[n-1].point(), true
+}
+
+// at is the position reported last at or before t.
+func (tr *track) at(t int64) (orb.Point, bool) {
+	i := sort.Search(len(tr.samples), func(i int) bool { return tr.samples[i].t > t })
+	if i == 0 {
+		return orb.Point{}, false
+	}
+	return tr.samples[i-1].point(), true
+}
+
+// between calls fn for samples with from <= t < to.
+func (tr *track) between(from, to int64, fn func(t int64, p orb.Point) bool) {
+	i := sort.Search(len(tr.samples), func(i int) bool { return tr.samples[i].t >= from })
+	for ; i < len(tr.samples) && tr.samples[i].t < to; i++ {
+		if !fn(tr.samples[i].t, tr.samples[i].point()) {
+			return
+		}
+	}
+}
+
+// trim drops samples before t but keeps the newest one before it, so that "as of"
+// any retained instant still has a position. It returns how many were dropped.
+func (tr *track) trim(t int64) int {
+	i := sort.Search(len(tr.samples), func(i int) bool { return tr.samples[i].t >= t })
+	if i <= 1 {
+		return 0
+	}
+	drop := i - 1
+	tr.samples = append([]sample(nil), tr.samples[drop:]...)
+	return drop
+}
+
+func (tr *track) clone() *track {
+	return &track{samples: append([]sample(nil), tr.samples...)}
+}

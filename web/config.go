@@ -1,0 +1,78 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// MaxPageLimit is the largest page the items endpoint serves; a limit above it is
+// a bad request, a limit above Config.MaxLimit (which may be lower) is capped.
+const MaxPageLimit = 10000
+
+// Config sets up a Server.
+type Config struct {
+	// Title and Description head the landing page.
+	Title, Description string
+	// BaseURL, when set, is what every link starts with: scheme, host and any path
+	// prefix a proxy adds, e.g. "https://twin.example.org/city". Empty derives it
+	// from each request (https when it came over TLS, and its Host header).
+	BaseURL string
+	// MaxBodyBytes caps request bodies.
+	MaxBodyBytes int64
+	// Timeouts of the http.Server made by Server.HTTPServer.
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// DefaultLimit is the page size when a request gives no limit; MaxLimit caps
+	// the limit a request may ask for (OGC: a larger one is capped, not an error).
+	DefaultLimit, MaxLimit int
+	// ExtentTTL is how long the computed extents of the collections are reused
+	// while the twin changes; they are always reused while it does not.
+	ExtentTTL time.Duration
+}
+
+// DefaultConfig returns the defaults.
+func DefaultConfig() Config {
+	return Config{
+		Title:             "citytwin",
+		Description:       "A digital twin of a city: buildings, roads, stops, sensors and vehicles with their history, queryable in space and time.",
+		MaxBodyBytes:      1 << 20,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		DefaultLimit:      10,
+		MaxLimit:          MaxPageLimit,
+		ExtentTTL:         10 * time.Second,
+	}
+}
+
+// Validate checks the config, naming the field at fault.
+func (c Config) Validate() error {
+	if c.BaseURL != "" {
+		u, err := url.Parse(c.BaseURL)
+		if err != nil {
+			return fmt.Errorf("web: base url: %w", err)
+		}
+		if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("web: base url %q: want http(s)://host[/prefix] without query or fragment", c.BaseURL)
+		}
+	}
+	switch {
+	case c.MaxBodyBytes <= 0:
+		return errors.New("web: max body bytes must be > 0")
+	case c.ReadHeaderTimeout <= 0 || c.ReadTimeout <= 0 || c.WriteTimeout <= 0 || c.IdleTimeout <= 0:
+		return errors.New("web: read-header, read, write and idle timeouts must be > 0")
+	case c.MaxLimit < 1 || c.MaxLimit > MaxPageLimit:
+		return fmt.Errorf("web: max limit %d out of range 1..%d", c.MaxLimit, MaxPageLimit)
+	case c.DefaultLimit < 1 || c.DefaultLimit > c.MaxLimit:
+		return fmt.Errorf("web: default limit %d out of range 1..max limit %d", c.DefaultLimit, c.MaxLimit)
+	case c.ExtentTTL < 0:
+		return errors.New("web: extent ttl must be >= 0")
+	}
+	return nil
+}
+
+// baseURL is BaseURL without a trailing slash.
+func (c Config) baseURL() string { return strings.TrimRight(c.BaseURL, "/") }

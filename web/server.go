@@ -1,0 +1,126 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"citytwin/twin"
+)
+
+// Server answers HTTP requests about one twin.
+type Server struct {
+	cfg     Config
+	baseURL string // cfg.BaseURL without a trailing slash
+	store   *twin.Store
+	log     *slog.Logger
+	start   time.Time
+	now     func() time.Time
+	extents extentCache
+	handler http.Handler
+}
+
+// New makes a server for store. A nil log discards.
+func New(cfg Config, store *twin.Store, log *slog.Logger) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if store == nil {
+		return nil, errors.New("web: nil store")
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{cfg: cfg, baseURL: cfg.baseURL(), store: store, log: log, start: time.Now(), now: time.Now}
+	s.handler = logRequests(log, limitBodies(cfg.MaxBodyBytes, problemMux(s.routes())))
+	return s, nil
+}
+
+// Handler serves the API.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// HTTPServer wraps the handler in an http.Server with the configured timeouts;
+// the caller starts it and shuts it down.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s.handler,
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		ReadTimeout:       s.cfg.ReadTimeout,
+		WriteTimeout:      s.cfg.WriteTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		MaxHeaderBytes:    1 << 16,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
+
+func (s *Server) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.landing)
+	mux.HandleFunc("GET /api", s.openAPI)
+	mux.HandleFunc("GET /conformance", s.conformance)
+	mux.HandleFunc("GET /collections", s.collections)
+	mux.HandleFunc("GET /collections/{collectionId}", s.collection)
+	mux.HandleFunc("GET /collections/{collectionId}/items", s.items)
+	// The rest of the path, so that an id with an unescaped slash (osm:way/123)
+	// still finds its feature.
+	mux.HandleFunc("GET /collections/{collectionId}/items/{featureId...}", s.item)
+	mux.HandleFunc("GET /api/v1/health", s.health)
+	return mux
+}
+
+// writeJSON sends v as JSON with the given content type. Encoding happens before
+// anything is written, so that a failure can still be a problem.
+func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, contentType string, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		s.log.Error("encode response", "path", r.URL.Path, "err", err)
+		writeProblem(w, internalProblem(r))
+		return
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// queryError answers a failed twin query: a bad cursor or query is the client's
+// fault, a cancelled context needs no answer, anything else is logged and a 500.
+func (s *Server) queryError(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, twin.ErrBadCursor):
+		writeProblem(w, paramProblem(r, &ParamError{Name: "cursor", Reason: "not a cursor this server issued; follow the next link of the previous page"}))
+	case errors.Is(err, twin.ErrBadQuery):
+		// ParseItemsParams should have caught it; say what the twin said.
+		writeProblem(w, &Problem{Type: ProblemInvalidParam, Title: "Invalid query", Status: http.StatusBadRequest, Detail: err.Error(), Instance: r.URL.RequestURI()})
+	case errClientGone(r, err):
+		s.log.Info("client gone", "path", r.URL.Path, "err", err)
+		writeProblem(w, &Problem{Type: ProblemUnavailable, Title: "Request cancelled", Status: http.StatusServiceUnavailable, Instance: r.URL.RequestURI()})
+	default:
+		s.log.Error("query twin", "path", r.URL.Path, "query", r.URL.RawQuery, "err", err)
+		writeProblem(w, internalProblem(r))
+	}
+}
+
+// kindOf finds the kind whose collection is id.
+func (s *Server) kindOf(id string) (twin.Kind, bool) {
+	for _, k := range s.store.Kinds() {
+		if k.Plural() == id {
+			return k, true
+		}
+	}
+	return "", false
+}
+
+func (s *Server) unknownCollection(w http.ResponseWriter, r *http.Request, id string) {
+	writeProblem(w, notFound(r, "there is no collection "+quote(id)+"; /collections lists them"))
+}
+
+func quote(s string) string {
+	b, _ := json.Marshal(clip(s))
+	return string(b)
+}
