@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"math"
 	"net/http"
 	"net/url"
 	"time"
@@ -96,7 +97,8 @@ func (s *Server) landingHTML(w http.ResponseWriter, r *http.Request, base string
 	if ext, err := s.extents.get(r.Context(), s.store, s.cfg.ExtentTTL, s.now()); err == nil && len(d.Collections) > 0 {
 		if k, ok := s.kindOf(d.Example); ok && ext[k].Spatial != nil {
 			b := ext[k].Spatial.BBox[0]
-			d.BBox = fmt.Sprintf("%g,%g,%g,%g", b[0], b[1], b[2], b[3])
+			// Rounded outwards to 4 decimals (about 10 m), so that it reads well.
+			d.BBox = fmt.Sprintf("%.4f,%.4f,%.4f,%.4f", math.Floor(b[0]*1e4)/1e4, math.Floor(b[1]*1e4)/1e4, math.Ceil(b[2]*1e4)/1e4, math.Ceil(b[3]*1e4)/1e4)
 		}
 	}
 	var buf bytes.Buffer
@@ -111,12 +113,13 @@ func (s *Server) landingHTML(w http.ResponseWriter, r *http.Request, base string
 }
 
 var landingTemplate = template.Must(template.New("landing").Funcs(template.FuncMap{
-	"query": func(kv ...string) string {
+	// query encodes key, value pairs; as a template.URL it is not escaped again.
+	"query": func(kv ...string) template.URL {
 		v := url.Values{}
 		for i := 0; i+1 < len(kv); i += 2 {
 			v.Set(kv[i], kv[i+1])
 		}
-		return v.Encode()
+		return template.URL(v.Encode()) //nolint:gosec // url.Values.Encode escapes every key and value
 	},
 }).Parse(`<!doctype html>
 <html lang="en">

@@ -40,7 +40,8 @@ func TestLanding(t *testing.T) {
 				}
 				body := string(r.body)
 				for _, want := range []string{"<!doctype html>", "citytwin", `href="http://twin.test/collections"`,
-					"http://twin.test/api/v1/health", "/collections/buildings/items?bbox=", "datetime=", "curl -s"} {
+					"http://twin.test/api/v1/health", `href="http://twin.test/collections/buildings/items?limit=5"`,
+					`href="http://twin.test/collections/buildings/items?bbox=13.4000%2C52.5000%2C13.4440%2C52.5190&amp;limit=100"`, "datetime=2024-05-01T10%3A00%3A00Z", "curl -s"} {
 					if !strings.Contains(body, want) {
 						t.Errorf("HTML landing page lacks %q", want)
 					}

@@ -84,7 +84,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	hs := srv.HTTPServer(ln.Addr().String())
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -96,10 +96,15 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	})
 	if city != nil {
-		stream := datasets.NewStream(city, datasets.DefaultStreamConfig(*seed))
+		sc := datasets.DefaultStreamConfig()
+		sc.Seed, sc.Interval = *seed, *tick
+		stream, err := datasets.NewStream(city, sc)
+		if err != nil {
+			return err
+		}
 		wg.Go(func() {
 			apply := func(ops []twin.Op) error { _, err := store.Apply(ops...); return err }
-			if err := stream.Run(ctx, apply, *tick, time.Now); err != nil && !errors.Is(err, context.Canceled) {
+			if err := stream.Run(ctx, apply, *tick, nil); err != nil && !errors.Is(err, context.Canceled) {
 				errc <- fmt.Errorf("demo stream: %w", err)
 			}
 		})

@@ -113,7 +113,9 @@ func (s *Series) seal() {
 	}
 	s.blocks = append(s.blocks, b)
 	s.dataBytes += b.bytes()
-	s.head = s.head[:0]
+	// Let the buffer go: a city has many quiet channels, and a kept 4 KB head
+	// each would outweigh their data.
+	s.head = nil
 }
 
 // insertSealed puts a point at or before the last sealed time into the block
