@@ -77,10 +77,13 @@ func (q *Query) validate() error {
 	if q.Limit < 0 {
 		return fmt.Errorf("%w: limit %d must be >= 0", ErrBadQuery, q.Limit)
 	}
-	if _, err := parseCursor(q.After); err != nil {
-		return err
-	}
-	return nil
+	return CheckCursor(q.After)
+}
+
+// CheckCursor reports whether c is a cursor the store hands out ("" is the start).
+func CheckCursor(c string) error {
+	_, err := parseCursor(c)
+	return err
 }
 
 func cursorOf(slot uint32) string { return strconv.FormatUint(uint64(slot)+1, 36) }

