@@ -52,3 +52,13 @@ func benchmarkTick(b *testing.B, c *City) {
 }
 
 func BenchmarkStreamTickDemo(b *testing.B) { benchmarkTick(b, demo(b)) }
+
+// BenchmarkStreamTickMetropolis: go test -run '^$' -bench StreamTickMetropolis ./datasets/
+func BenchmarkStreamTickMetropolis(b *testing.B) {
+	c, err := Generate(context.Background(), Metropolis(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	benchmarkTick(b, c)
+}

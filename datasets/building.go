@@ -18,9 +18,9 @@ type Building struct {
 	Footprint orb.Geometry // lon/lat
 	Height    float64      // metres
 	Levels    int
-	Use       string // residential, office, retail, mixed, hotel, industrial, warehouse, school, hospital, public
-	Year      int    // year built
-	Name      string // empty for most
+	Use       string    // residential, office, retail, mixed, hotel, industrial, warehouse, school, hospital, public
+	Year      int       // year built
+	Name      string    // empty for most
 	Area      float64   // footprint area, m²
 	Inside    orb.Point // a lon/lat point inside the footprint (where a meter sits)
 	Shape     string    // rect, l, u, courtyard, tower, parts

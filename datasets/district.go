@@ -395,4 +395,3 @@ func (d *district) polar() {
 		}
 	}
 }
-

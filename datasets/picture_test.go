@@ -4,14 +4,14 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"math"
 	"os"
 	"testing"
 
 	"github.com/paulmach/orb"
 )
 
-// TestDebugPicture draws the demo city to $CITYTWIN_PICTURE (skipped unless set).
+// TestDebugPicture draws the demo city as a PNG to $CITYTWIN_PICTURE, for a
+// person to look at (skipped unless set; CITYTWIN_ZOOM=1 zooms in 4×).
 func TestDebugPicture(t *testing.T) {
 	path := os.Getenv("CITYTWIN_PICTURE")
 	if path == "" {
@@ -99,7 +99,6 @@ func TestDebugPicture(t *testing.T) {
 	if err := png.Encode(f, img); err != nil {
 		t.Fatal(err)
 	}
-	_ = math.Pi
 }
 
 func abs(x int) int {

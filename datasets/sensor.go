@@ -195,4 +195,3 @@ func (c *City) inArea(r *rand.Rand, i int) orb.Point {
 
 // metricsList is the comma-separated metrics property.
 func (t SensorType) metricsList() string { return strings.Join(t.Metrics(), ",") }
-

@@ -6,6 +6,7 @@ import (
 	"citytwin/twin"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
 )
 
 // ContentTypeGeoJSON is the media type of features and feature collections.
@@ -16,7 +17,7 @@ const ContentTypeGeoJSON = "application/geo+json"
 type Feature struct {
 	Type       string            `json:"type"`
 	ID         twin.ID           `json:"id"`
-	Geometry   *Geometry         `json:"geometry"`
+	Geometry   *geojson.Geometry `json:"geometry"`
 	Properties map[string]any    `json:"properties"`
 	Relations  []twin.Link       `json:"relations,omitempty"`
 	Provenance []twin.Provenance `json:"provenance,omitempty"`
@@ -33,36 +34,14 @@ type FeatureCollection struct {
 	Links          []Link    `json:"links"`
 }
 
-// Geometry is a GeoJSON geometry. It is written here rather than with
-// orb/geojson, which would pull a BSON module into the build.
-type Geometry struct {
-	Type        string      `json:"type"`
-	Coordinates any         `json:"coordinates,omitempty"`
-	Geometries  []*Geometry `json:"geometries,omitempty"`
-}
-
-// geometryOf converts an orb geometry; rings and bounds become polygons, as GeoJSON
-// has neither. nil stays nil (a feature without a place has "geometry": null).
-func geometryOf(g orb.Geometry) *Geometry {
-	switch g := g.(type) {
-	case nil:
+// geometryOf converts an orb geometry (rings and bounds become polygons, as
+// GeoJSON has neither); nil stays nil: a feature without a place has
+// "geometry": null.
+func geometryOf(g orb.Geometry) *geojson.Geometry {
+	if g == nil {
 		return nil
-	case orb.Ring:
-		return &Geometry{Type: "Polygon", Coordinates: orb.Polygon{g}}
-	case orb.Bound:
-		return &Geometry{Type: "Polygon", Coordinates: g.ToPolygon()}
-	case orb.Collection:
-		out := &Geometry{Type: "GeometryCollection", Geometries: make([]*Geometry, 0, len(g))}
-		for _, c := range g {
-			if cg := geometryOf(c); cg != nil {
-				out.Geometries = append(out.Geometries, cg)
-			}
-		}
-		return out
-	case orb.Point, orb.MultiPoint, orb.LineString, orb.MultiLineString, orb.Polygon, orb.MultiPolygon:
-		return &Geometry{Type: g.GeoJSONType(), Coordinates: g}
 	}
-	return nil
+	return geojson.NewGeometry(g)
 }
 
 // Members the server adds to a feature's properties. They take precedence over

@@ -30,11 +30,17 @@ type page struct {
 type decodedFeature struct {
 	Type       string            `json:"type"`
 	ID         string            `json:"id"`
-	Geometry   *Geometry         `json:"geometry"`
+	Geometry   *rawGeometry      `json:"geometry"`
 	Properties map[string]any    `json:"properties"`
 	Relations  []twin.Link       `json:"relations"`
 	Provenance []twin.Provenance `json:"provenance"`
 	Links      []Link            `json:"links"`
+}
+
+// rawGeometry is a GeoJSON geometry decoded as plain JSON, to check its shape.
+type rawGeometry struct {
+	Type        string `json:"type"`
+	Coordinates any    `json:"coordinates"`
 }
 
 func decodePage(t testing.TB, r response) page {
