@@ -30,12 +30,15 @@ func (s *Store) Apply(ops ...Op) (uint64, error) {
 	}
 	first := s.seq + 1
 	applied := make([]Op, len(ops))
+	refs := s.refs
 	for i := range ops {
 		op := ops[i]
 		if op.T == 0 {
 			op.T = now
 		}
-		s.apply(&op)
+		n := op.items()
+		s.apply(&op, refs[:n])
+		refs = refs[n:]
 		applied[i] = op
 	}
 	s.seq += uint64(len(ops))
@@ -43,17 +46,23 @@ func (s *Store) Apply(ops ...Op) (uint64, error) {
 	return s.seq, nil
 }
 
+// noSlot marks a reference to an entity that the batch itself creates.
+const noSlot = ^uint32(0)
+
 // checkRefs makes sure every op that names an entity names one that exists (or is
-// created earlier in the batch). Must hold s.mu.
+// created earlier in the batch), and resolves the slots of observations and
+// positions into s.refs so that applying them does not look them up again. Must
+// hold s.mu.
 func (s *Store) checkRefs(ops []Op) error {
 	var pending map[ID]bool // entities the batch creates (true) or deletes (false)
-	live := func(id ID) bool {
+	resolve := func(id ID) (uint32, bool) {
 		if l, ok := pending[id]; ok {
-			return l
+			return noSlot, l
 		}
 		slot, ok := s.slotOf(id)
-		return ok && s.cur[slot] != nil && !s.cur[slot].deleted()
+		return slot, ok && s.cur[slot] != nil && !s.cur[slot].deleted()
 	}
+	s.refs = s.refs[:0]
 	for i := range ops {
 		op := &ops[i]
 		switch op.Type {
@@ -63,7 +72,7 @@ func (s *Store) checkRefs(ops []Op) error {
 			}
 			pending[op.Entity.ID] = true
 		case OpPatch, OpDelete:
-			if !live(op.ID) {
+			if _, ok := resolve(op.ID); !ok {
 				return fmt.Errorf("op %d: %s %s: %w", i, op.Type, op.ID, ErrNotFound)
 			}
 			if op.Type == OpDelete {
@@ -72,28 +81,34 @@ func (s *Store) checkRefs(ops []Op) error {
 				}
 				pending[op.ID] = false
 			}
-		case OpObserve:
-			var last ID
-			for j, o := range op.Observations {
-				if o.ID != last && !live(o.ID) {
-					return fmt.Errorf("op %d: observation %d: %s: %w", i, j, o.ID, ErrNotFound)
+		case OpObserve, OpMove:
+			var (
+				last ID
+				slot uint32
+				ok   bool
+			)
+			for j := range op.items() {
+				id := op.itemID(j)
+				if j == 0 || id != last {
+					if slot, ok = resolve(id); !ok {
+						what := "observation"
+						if op.Type == OpMove {
+							what = "position"
+						}
+						return fmt.Errorf("op %d: %s %d: %s: %w", i, what, j, id, ErrNotFound)
+					}
+					last = id
 				}
-				last = o.ID
-			}
-		case OpMove:
-			var last ID
-			for j, p := range op.Positions {
-				if p.ID != last && !live(p.ID) {
-					return fmt.Errorf("op %d: position %d: %s: %w", i, j, p.ID, ErrNotFound)
-				}
-				last = p.ID
+				s.refs = append(s.refs, slot)
 			}
 		}
 	}
 	return nil
 }
 
-func (s *Store) apply(op *Op) {
+// apply applies one checked op; refs are the slots of its observations or
+// positions.
+func (s *Store) apply(op *Op, refs []uint32) {
 	switch op.Type {
 	case OpUpsert:
 		s.applyUpsert(op)
@@ -102,9 +117,9 @@ func (s *Store) apply(op *Op) {
 	case OpDelete:
 		s.applyDelete(op)
 	case OpObserve:
-		s.applyObserve(op)
+		s.applyObserve(op, refs)
 	case OpMove:
-		s.applyMove(op)
+		s.applyMove(op, refs)
 	}
 }
 
@@ -259,24 +274,30 @@ func (s *Store) unindex(slot uint32, st *state) {
 	}
 }
 
-func (s *Store) applyObserve(op *Op) {
+func (s *Store) applyObserve(op *Op, refs []uint32) {
 	var (
-		lastID     ID
+		lastSlot   = noSlot
 		lastMetric string
 		ch         *series.Series
-		slot       uint32
 	)
 	for i := range op.Observations {
 		o := &op.Observations[i]
-		if ch == nil || o.ID != lastID || o.Metric != lastMetric {
-			if o.ID != lastID {
-				slot, _ = s.slotOf(o.ID)
-			}
+		slot := s.resolved(refs[i], o.ID)
+		if ch == nil || slot != lastSlot || o.Metric != lastMetric {
 			ch = s.channel(slot, o.Metric)
-			lastID, lastMetric = o.ID, o.Metric
+			lastSlot, lastMetric = slot, o.Metric
 		}
 		ch.Append(o.T, o.V)
 	}
+}
+
+// resolved is the slot checkRefs found, or, for an entity the batch created, its
+// slot now.
+func (s *Store) resolved(slot uint32, id ID) uint32 {
+	if slot == noSlot {
+		slot, _ = s.slotOf(id)
+	}
+	return slot
 }
 
 // channel returns the series of slot and metric, creating it.
@@ -295,21 +316,13 @@ func (s *Store) channel(slot uint32, metric string) *series.Series {
 	return ch
 }
 
-func (s *Store) applyMove(op *Op) {
-	var (
-		lastID ID
-		slot   uint32
-		tr     *track
-	)
+func (s *Store) applyMove(op *Op, refs []uint32) {
 	for i := range op.Positions {
 		p := &op.Positions[i]
-		if tr == nil || p.ID != lastID {
-			slot, _ = s.slotOf(p.ID)
-			lastID = p.ID
-			tr = s.tracks[slot]
-			if tr == nil {
-				tr = s.startMoving(slot)
-			}
+		slot := s.resolved(refs[i], p.ID)
+		tr := s.tracks[slot]
+		if tr == nil {
+			tr = s.startMoving(slot)
 		}
 		s.moveTo(slot, tr, p.T, p.Point)
 	}

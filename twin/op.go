@@ -68,6 +68,26 @@ type Position struct {
 	Point orb.Point
 }
 
+// items is the number of observations (OpObserve) or positions (OpMove) the op
+// carries.
+func (op *Op) items() int {
+	switch op.Type {
+	case OpObserve:
+		return len(op.Observations)
+	case OpMove:
+		return len(op.Positions)
+	}
+	return 0
+}
+
+// itemID is the entity of observation or position i.
+func (op *Op) itemID(i int) ID {
+	if op.Type == OpMove {
+		return op.Positions[i].ID
+	}
+	return op.Observations[i].ID
+}
+
 // ErrBadOp reports an op that can never apply, whatever the state.
 var ErrBadOp = errors.New("twin: bad op")
 

@@ -78,6 +78,9 @@ type Store struct {
 	// metrics maps a metric symbol to the channels of that metric.
 	metrics map[uint32]map[uint32]*series.Series
 	kindN   map[uint16]int // live entities per kind
+	// refs holds the slots of the observations and positions of the batch being
+	// applied (see checkRefs).
+	refs []uint32
 
 	feed *feed
 }
