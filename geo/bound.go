@@ -51,30 +51,37 @@ func DistanceToBound(p orb.Point, b orb.Bound) float64 {
 		}
 		return lowerMargin(EarthRadius * dLat * degToRad)
 	}
-	// Outside the box's longitudes the nearest point lies on one of the two
-	// bounding meridians (along a parallel, distance grows with the
-	// longitude difference); on each, the nearest latitude is the foot of
-	// the perpendicular clamped to the edge, or one of the edge's ends.
-	west := meridianDistance(lat, off, minLat, maxLat)
-	east := meridianDistance(lat, 360-(off-width), minLat, maxLat)
-	return lowerMargin(EarthRadius * math.Min(west, east))
+	// Outside the box's longitudes the nearest point lies on the bounding
+	// meridian nearer in longitude (along any parallel, distance grows with
+	// the longitude difference up to 180°).
+	dLon := math.Min(off-width, 360-off)
+	return lowerMargin(EarthRadius * meridianDistance(lat, dLon, minLat, maxLat))
 }
 
 // meridianDistance is the central angle from a point at latitude lat (deg) to
 // the meridian arc dLon degrees away spanning [minLat, maxLat].
 func meridianDistance(lat, dLon, minLat, maxLat float64) float64 {
 	sLat, cLat := math.Sincos(lat * degToRad)
-	cdLon := math.Cos(dLon * degToRad)
-	// cos(d) = sLat*sin(phi) + cLat*cdLon*cos(phi) peaks at phi = foot.
+	sdLon, cdLon := math.Sincos(dLon * degToRad)
+	// cos(d) = sLat*sin(phi) + cLat*cdLon*cos(phi) peaks at phi = foot, the
+	// foot of the perpendicular to the meridian's great circle.
 	foot := math.Atan2(sLat, cLat*cdLon) * radToDeg
-	best := math.Inf(1)
-	for _, phi := range [...]float64{math.Max(minLat, math.Min(maxLat, foot)), minLat, maxLat} {
+	at := func(phi float64) float64 {
 		sPhi, cPhi := math.Sincos(phi * degToRad)
 		c := sLat*sPhi + cLat*cPhi*cdLon
-		s := math.Hypot(cLat*sPhi-sLat*cPhi*cdLon, cPhi*math.Sin(dLon*degToRad))
-		best = math.Min(best, math.Atan2(s, c))
+		s := math.Hypot(cLat*sPhi-sLat*cPhi*cdLon, cPhi*sdLon)
+		return math.Atan2(s, c)
 	}
-	return best
+	if dLon <= 90 {
+		// The foot is then on this half of the meridian and the distance
+		// grows monotonically away from it.
+		if foot >= minLat && foot <= maxLat {
+			return math.Asin(math.Min(1, cLat*sdLon)) // cross-track distance
+		}
+		return at(math.Max(minLat, math.Min(maxLat, foot)))
+	}
+	// Beyond 90° the foot is past a pole; the nearest point is an end.
+	return math.Min(at(minLat), at(maxLat))
 }
 
 // lowerMargin shaves the rounding error off a computed distance so that it

@@ -238,59 +238,81 @@ func (g *PointGrid) Clone() *PointGrid {
 }
 
 // Nearby calls fn for every point in non-decreasing order of its Distance
-// from p, with that distance; fn false stops. It visits rings of cells
-// outward from p's cell and holds found points in a heap, yielding one only
-// when no unvisited cell can hold anything closer (the bound is spherical,
-// so it is exact across the antimeridian and near the poles). When a ring
-// would cost more probes than there are populated cells, it takes all the
-// remaining buckets at once. A NaN p yields nothing.
+// from p, with that distance; fn false stops. It is a best-first search over
+// three queues: rings of cells outward from p's cell (bounded below by the
+// distance to the rings not yet opened), the populated cells found so far
+// (by their DistanceToBound), and the points of the cells opened (by exact
+// Distance). A point is yielded only when no cell or ring can hold a closer
+// one. The bounds are spherical, so this is exact across the antimeridian and
+// near the poles. When a ring would cost more probes than there are
+// populated cells, all the remaining cells are queued at once. A NaN p
+// yields nothing.
 func (g *PointGrid) Nearby(p orb.Point, fn func(slot uint32, p orb.Point, metres float64) bool) {
 	if g.n == 0 || math.IsNaN(p[0]) || math.IsNaN(p[1]) || math.IsInf(p[0], 0) {
 		return
 	}
 	p = orb.Point{normLon(p[0]), clampLat(p[1])}
 	cx0, cy0 := g.cellOf(p)
-	hp := heapPool.Get().(*distHeap)
+	pts := heapPool.Get().(*distHeap)
+	cells := heapPool.Get().(*distHeap)
 	defer func() {
-		*hp = (*hp)[:0]
-		heapPool.Put(hp)
+		*pts, *cells = (*pts)[:0], (*cells)[:0]
+		heapPool.Put(pts)
+		heapPool.Put(cells)
 	}()
-	push := func(bk *gridBucket) {
-		for _, s := range bk.slots {
-			d := Distance(p, g.pts[s])
-			if math.IsNaN(d) {
-				d = math.Inf(1)
-			}
-			hp.push(distItem{d, s})
+	queueCell := func(b int32) {
+		k := g.bkts[b].key
+		cx, cy := float64(uint32(k)), float64(uint32(k>>32))
+		box := orb.Bound{
+			Min: orb.Point{cx*g.lonDeg - 180, cy*g.latDeg - 90},
+			Max: orb.Point{(cx+1)*g.lonDeg - 180, (cy+1)*g.latDeg - 90},
 		}
+		cells.push(distItem{DistanceToBound(p, box), uint32(b)})
 	}
 	cosLat := math.Cos(p[1] * degToRad)
-	for r := 0; ; r++ {
-		if r > 0 && 8*r > len(g.idx) {
-			for i := range g.bkts {
-				bk := &g.bkts[i]
-				if len(bk.slots) > 0 && g.chebyshev(bk.key, cx0, cy0) >= r {
-					push(bk)
-				}
-			}
-			r = math.MaxInt32 // everything is visited
-		} else {
-			g.ring(cx0, cy0, r, func(cx, cy int) {
-				if b, ok := g.idx[gridKey(cx, cy)]; ok {
-					push(&g.bkts[b])
-				}
-			})
+	r := -1       // rings queued so far
+	ringLB := 0.0 // lower bound for the cells of the rings beyond r
+	for {
+		cellLB := math.Inf(1)
+		if len(*cells) > 0 {
+			cellLB = (*cells)[0].d
 		}
-		lb := g.unvisitedBound(p, cosLat, cx0, cy0, r)
-		for len(*hp) > 0 && (*hp)[0].d <= lb {
-			it := hp.pop()
+		if len(*pts) > 0 && (*pts)[0].d <= math.Min(cellLB, ringLB) {
+			it := pts.pop()
 			if !fn(it.slot, g.pts[it.slot], it.d) {
 				return
 			}
+			continue
 		}
-		if math.IsInf(lb, 1) {
-			return
+		if len(*cells) > 0 && cellLB <= ringLB {
+			for _, s := range g.bkts[cells.pop().slot].slots {
+				d := Distance(p, g.pts[s])
+				if math.IsNaN(d) {
+					d = math.Inf(1)
+				}
+				pts.push(distItem{d, s})
+			}
+			continue
 		}
+		if math.IsInf(ringLB, 1) {
+			return // every queue is empty
+		}
+		r++
+		if r > 0 && 8*r > len(g.idx) {
+			for i := range g.bkts {
+				if len(g.bkts[i].slots) > 0 && g.chebyshev(g.bkts[i].key, cx0, cy0) >= r {
+					queueCell(int32(i))
+				}
+			}
+			ringLB = math.Inf(1)
+			continue
+		}
+		g.ring(cx0, cy0, r, func(cx, cy int) {
+			if b, ok := g.idx[gridKey(cx, cy)]; ok {
+				queueCell(b)
+			}
+		})
+		ringLB = g.unvisitedBound(p, cosLat, cx0, cy0, r)
 	}
 }
 
@@ -349,9 +371,6 @@ func (g *PointGrid) ring(cx0, cy0, r int, fn func(cx, cy int)) {
 // unvisitedBound is a lower bound in metres on the distance from p to any
 // point in a cell more than r rings out, or +Inf if there is none.
 func (g *PointGrid) unvisitedBound(p orb.Point, cosLat float64, cx0, cy0, r int) float64 {
-	if r >= math.MaxInt32 {
-		return math.Inf(1)
-	}
 	lb := math.Inf(1)
 	if cy0-r > 0 { // rows to the south remain
 		latLow := float64(cy0-r)*g.latDeg - 90

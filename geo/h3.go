@@ -16,7 +16,14 @@ var (
 	// ErrUnsupportedGeometry is returned when an operation does not handle a
 	// geometry type.
 	ErrUnsupportedGeometry = errors.New("geo: unsupported geometry type")
+	// ErrTooManyCells is returned when a cover would exceed MaxCoverCells.
+	ErrTooManyCells = errors.New("geo: cover needs too many cells")
 )
+
+// MaxCoverCells bounds the work of CoverPolygon (cells inside plus boundary
+// samples), so that a country at resolution 15 is an error, not an
+// out-of-memory crash.
+const MaxCoverCells = 20_000_000
 
 // The H3 index layout (see the H3 spec): 4 bits of resolution at bit 52 and
 // fifteen 3-bit digits below bit 45, digit r at bit 3*(15-r); unused digits
@@ -200,6 +207,7 @@ func CoverPolygon(g orb.Geometry, res int) ([]h3.Cell, error) {
 	}
 	set := make(map[h3.Cell]struct{})
 	step := h3.HexagonEdgeLengthAvgM(res) / 4
+	work := 0.0
 	for _, poly := range polys {
 		if len(poly) == 0 || len(poly[0]) == 0 {
 			continue
@@ -208,6 +216,17 @@ func CoverPolygon(g orb.Geometry, res int) ([]h3.Cell, error) {
 			if !isFiniteRing(r) {
 				return nil, errors.New("geo: cover polygon: non-finite coordinate")
 			}
+			ringEdges(r, func(a, b orb.Point) bool {
+				work += Distance(a, b) / step
+				return true
+			})
+		}
+		bb := poly[0].Bound()
+		h := Distance(bb.Min, orb.Point{bb.Min[0], bb.Max[1]})
+		w := math.Max(Distance(bb.Min, orb.Point{bb.Max[0], bb.Min[1]}), Distance(orb.Point{bb.Min[0], bb.Max[1]}, bb.Max))
+		work += w * h / h3.HexagonAreaAvgM2(res)
+		if work > MaxCoverCells {
+			return nil, fmt.Errorf("%w: about %.0f at resolution %d", ErrTooManyCells, work, res)
 		}
 		inner, err := polyfill(poly, res)
 		if err != nil {

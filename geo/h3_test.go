@@ -206,6 +206,9 @@ func TestCoverPolygonInput(t *testing.T) {
 	if _, err := CoverPolygon(orb.Polygon{{{0, 0}, {math.NaN(), 0}, {1, 1}}}, 5); err == nil {
 		t.Error("NaN polygon: no error")
 	}
+	if _, err := CoverPolygon(orb.Bound{Min: orb.Point{0, 40}, Max: orb.Point{10, 50}}, 15); !errors.Is(err, ErrTooManyCells) {
+		t.Errorf("a country at res 15: err = %v", err)
+	}
 	tiny := orb.Bound{Min: orb.Point{24.94, 60.17}, Max: orb.Point{24.9400001, 60.1700001}}
 	cells, err := CoverPolygon(tiny, 9)
 	if err != nil || !slices.Contains(cells, Cell(tiny.Min, 9)) {
