@@ -221,7 +221,7 @@ func (s *Store) AggregateEntities(ctx context.Context, a Aggregate) ([]EntityVal
 			return
 		}
 		if sum := ch.Summarize(a.From, to, keep); sum.Count > 0 {
-			out = append(out, EntityValue{ID: s.ids[slot], Value: sum.Value(a.Agg), Count: sum.Count})
+			out = append(out, EntityValue{ID: s.ids.id(slot), Value: sum.Value(a.Agg), Count: sum.Count})
 		}
 	})
 	return out, err

@@ -127,9 +127,7 @@ func (s *Store) slotFor(id ID) uint32 {
 	if slot, ok := s.slotOf(id); ok {
 		return slot
 	}
-	slot := uint32(len(s.ids))
-	s.ids = append(s.ids, id)
-	s.slots.put(s.ids, slot)
+	slot := s.ids.add(id)
 	s.cur = append(s.cur, nil)
 	s.cells = append(s.cells, 0)
 	s.tracks = append(s.tracks, nil)
@@ -182,7 +180,7 @@ func (s *Store) applyDelete(op *Op) {
 // published is what the change feed says about an upsert or patch: the entity as
 // the store now holds it.
 func (s *Store) published(slot uint32, st *state) *Entity {
-	e := st.entity(s, s.ids[slot])
+	e := st.entity(s, s.ids.id(slot))
 	if s.tracks[slot] != nil {
 		e.Moving = true
 		e.Geometry = s.geometryAt(slot, st, 0)

@@ -91,6 +91,9 @@ func (e *Entity) Validate() error {
 	if e.ID == "" {
 		return ErrNoID
 	}
+	if len(e.ID) > MaxIDLen {
+		return fmt.Errorf("entity %.40s…: id of %d bytes is longer than %d", e.ID, len(e.ID), MaxIDLen)
+	}
 	if err := validKind(e.Kind); err != nil {
 		return fmt.Errorf("entity %s: %w", e.ID, err)
 	}

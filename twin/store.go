@@ -62,8 +62,7 @@ type Store struct {
 	seq   uint64 // ops applied
 	sym   *symbols
 	kinds *symbols
-	slots idIndex
-	ids   []ID
+	ids   idTable
 	cur   []*state            // current state per slot; nil while it only has channels
 	hist  map[uint32][]*state // older states of changed entities, oldest first
 	// cells holds the base-resolution H3 cell of each slot's point or centroid,
@@ -97,7 +96,7 @@ func New(cfg Config) (*Store, error) {
 		cfg:     cfg,
 		sym:     newSymbols(),
 		kinds:   newSymbols(),
-		slots:   newIDIndex(),
+		ids:     newIDTable(),
 		hist:    make(map[uint32][]*state),
 		rt:      &geo.RTree[uint32]{},
 		past:    &geo.RTree[uint32]{},
@@ -110,7 +109,7 @@ func New(cfg Config) (*Store, error) {
 }
 
 // slotOf finds the slot of an id. Must hold s.mu.
-func (s *Store) slotOf(id ID) (uint32, bool) { return s.slots.get(s.ids, id) }
+func (s *Store) slotOf(id ID) (uint32, bool) { return s.ids.lookup(id) }
 
 // Seq is the number of ops applied so far: the position of the change feed.
 func (s *Store) Seq() uint64 {
@@ -232,7 +231,7 @@ func (s *Store) entityAt(slot uint32, t int64) (Entity, bool) {
 	if st == nil {
 		return Entity{}, false
 	}
-	e := st.entity(s, s.ids[slot])
+	e := st.entity(s, s.ids.id(slot))
 	if s.tracks[slot] != nil {
 		e.Moving = true
 		e.Geometry = s.geometryAt(slot, st, t)

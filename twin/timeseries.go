@@ -106,7 +106,7 @@ func (s *Store) Latest(ctx context.Context, q Query, metric string) ([]Latest, e
 			continue
 		}
 		if p, ok := latestAt(ch, q.At); ok {
-			out = append(out, Latest{ID: s.ids[slot], Point: p})
+			out = append(out, Latest{ID: s.ids.id(slot), Point: p})
 		}
 	}
 	return out, nil
