@@ -182,3 +182,27 @@ func TestSplitBound(t *testing.T) {
 		})
 	}
 }
+
+// Boxes of an R-tree's nodes and leaves around a city, queried from points in
+// it: the inner loop of every k-nearest search.
+func BenchmarkDistanceToBound(b *testing.B) {
+	r := newRand(13)
+	const n = 1024
+	ps := make([]orb.Point, n)
+	bs := make([]orb.Bound, n)
+	for i := range ps {
+		ps[i] = orb.Point{24.8 + 0.28*r.Float64(), 60.03 + 0.28*r.Float64()}
+		c := orb.Point{24.8 + 0.28*r.Float64(), 60.03 + 0.28*r.Float64()}
+		w := 0.0
+		if i%2 == 1 {
+			w = 0.01 * r.Float64()
+		}
+		bs[i] = orb.Bound{Min: c, Max: orb.Point{c[0] + w, c[1] + w/2}}
+	}
+	b.ReportAllocs()
+	s := 0.0
+	for i := 0; b.Loop(); i++ {
+		s += DistanceToBound(ps[i&(n-1)], bs[(i*7)&(n-1)])
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "bounds/s")
+}

@@ -192,3 +192,16 @@ func BenchmarkDistanceToGeometry(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "buildings/s")
 	b.ReportMetric(float64(vertices)/float64(len(bs)), "vertices/building")
 }
+
+// The twin measures point entities with DistanceToGeometry in every
+// k-nearest search.
+func BenchmarkDistanceToGeometryPoint(b *testing.B) {
+	p, q := orb.Point{24.94, 60.17}, orb.Point{24.95, 60.18}
+	var g orb.Geometry = q
+	b.ReportAllocs()
+	s := 0.0
+	for b.Loop() {
+		s += DistanceToGeometry(p, g)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "distances/s")
+}

@@ -2,6 +2,7 @@ package geo
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -343,6 +344,66 @@ func BenchmarkPointInPolygon(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		PointInPolygon(pts[i&1023], polys[i&1023])
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tests/s")
+}
+
+// district is the twin's benchmark query polygon: 12 vertices around c.
+func benchDistrict(r *rand.Rand, c orb.Point, rad float64) orb.Polygon {
+	var ring orb.Ring
+	for i := range 12 {
+		a := 2 * math.Pi * float64(i) / 12
+		k := rad * (0.8 + 0.4*r.Float64())
+		ring = append(ring, orb.Point{c[0] + k*math.Cos(a)/math.Cos(c[1]*degToRad), c[1] + k*math.Sin(a)})
+	}
+	return orb.Polygon{append(ring, ring[0])}
+}
+
+func BenchmarkWithinPointPolygon(b *testing.B) {
+	r := newRand(30)
+	c := orb.Point{24.94, 60.17}
+	var poly orb.Geometry = benchDistrict(r, c, 0.0144)
+	pts := make([]orb.Geometry, 1024)
+	for i := range pts {
+		pts[i] = orb.Point{c[0] + 0.06*(r.Float64()-0.5), c[1] + 0.03*(r.Float64()-0.5)}
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		Within(pts[i&1023], poly)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tests/s")
+}
+
+func BenchmarkIntersectsPointBound(b *testing.B) {
+	r := newRand(31)
+	var box orb.Geometry = orb.Bound{Min: orb.Point{24.93, 60.165}, Max: orb.Point{24.95, 60.175}}
+	pts := make([]orb.Geometry, 1024)
+	for i := range pts {
+		pts[i] = orb.Point{24.92 + 0.04*r.Float64(), 60.16 + 0.02*r.Float64()}
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		Intersects(pts[i&1023], box)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tests/s")
+}
+
+// Buildings against the small boxes of a map tile or a bbox query.
+func BenchmarkIntersectsPolygonBound(b *testing.B) {
+	bs := helsinkiBuildings(b)
+	r := newRand(32)
+	polys := make([]orb.Geometry, 1024)
+	boxes := make([]orb.Geometry, 1024)
+	for i := range polys {
+		bd := bs[r.IntN(len(bs))]
+		polys[i] = orb.Polygon{bd.ring}
+		c := bd.ring.Bound().Center()
+		c = orb.Point{c[0] + 0.002*(r.Float64()-0.5), c[1] + 0.001*(r.Float64()-0.5)}
+		boxes[i] = orb.Bound{Min: c, Max: orb.Point{c[0] + 0.0015, c[1] + 0.0008}}
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		Intersects(polys[i&1023], boxes[i&1023])
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tests/s")
 }

@@ -95,25 +95,95 @@ func (t *RTree[T]) Search(b orb.Bound, fn func(b orb.Bound, v T) bool) {
 // search computes each candidate's true distance and stops once the lower
 // bound exceeds its k-th best: no entry yet to come can then be closer.
 //
-// The tree's nodes are ordered by the same DistanceToBound, which is a true
-// lower bound for every box inside a node, so the best-first walk is exact
-// across the antimeridian and near the poles too.
+// The tree's nodes and entries are queued by the cheap lower bound of
+// boxBounder, which holds for every box inside a node, so the best-first
+// walk is exact across the antimeridian and near the poles too. An entry
+// popped from that queue gets its exact DistanceToBound and waits in a
+// second, small queue until no entry still in the tree can have a smaller
+// one: until its bound is at most the cheap bound last popped.
 func (t *RTree[T]) Nearby(p orb.Point, fn func(v T, lowerBoundMetres float64) bool) {
+	q := newBoxBounder(p)
+	var buf [32]nearbyItem[T]
+	pending := nearbyHeap[T](buf[:0])
 	last := 0.0
+	front := 0.0 // no entry still in the tree is nearer than this
+	yield := func() bool {
+		it := pending.pop()
+		// Clamped against rounding: each value yielded is at most front,
+		// which bounds every entry yet to come.
+		if it.d > last {
+			last = it.d
+		}
+		return fn(it.v, last)
+	}
+	stopped := false
 	t.tr.Nearby(
 		func(min, max [2]float32, _ T, _ bool) float64 {
-			return DistanceToBound(p, bound64(min, max))
+			return q.lower(bound64(min, max))
 		},
-		func(_, _ [2]float32, v T, d float64) bool {
-			// Each value popped is the least in the queue, which holds an
-			// ancestor of every entry still to come, so the running maximum
-			// is still a lower bound for the entry being yielded.
-			if d > last {
-				last = d
+		func(min, max [2]float32, v T, d float64) bool {
+			if d > front {
+				front = d
 			}
-			return fn(v, last)
+			pending.push(nearbyItem[T]{DistanceToBound(p, bound64(min, max)), v})
+			for len(pending) > 0 && pending[0].d <= front {
+				if !yield() {
+					stopped = true
+					return false
+				}
+			}
+			return true
 		},
 	)
+	for !stopped && len(pending) > 0 {
+		stopped = !yield()
+	}
+}
+
+type nearbyItem[T any] struct {
+	d float64
+	v T
+}
+
+// nearbyHeap is a binary min-heap on d.
+type nearbyHeap[T any] []nearbyItem[T]
+
+func (h *nearbyHeap[T]) push(it nearbyItem[T]) {
+	*h = append(*h, it)
+	s := *h
+	i := len(s) - 1
+	for i > 0 {
+		parent := (i - 1) / 2
+		if !(s[i].d < s[parent].d) {
+			break
+		}
+		s[parent], s[i] = s[i], s[parent]
+		i = parent
+	}
+}
+
+func (h *nearbyHeap[T]) pop() nearbyItem[T] {
+	s := *h
+	top := s[0]
+	last := len(s) - 1
+	s[0] = s[last]
+	s = s[:last]
+	*h = s
+	i := 0
+	for {
+		l, small := 2*i+1, i
+		if l < len(s) && s[l].d < s[small].d {
+			small = l
+		}
+		if r := l + 1; r < len(s) && s[r].d < s[small].d {
+			small = r
+		}
+		if small == i {
+			return top
+		}
+		s[i], s[small] = s[small], s[i]
+		i = small
+	}
 }
 
 // Len returns the number of entries.

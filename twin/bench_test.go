@@ -1,4 +1,4 @@
-package twin
+package twin_test
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"citytwin/datasets"
+	"citytwin/twin"
 	"citytwin/twin/series"
 
 	"github.com/paulmach/orb"
@@ -28,7 +30,7 @@ var benchCenter = orb.Point{24.94, 60.17}
 
 var (
 	benchOnce  sync.Once
-	benchStore *Store
+	benchStore *twin.Store
 )
 
 // benchPoint draws a point of the metropolis: uniform or in one of 40 districts.
@@ -43,34 +45,34 @@ func benchPoint(r *rand.Rand) orb.Point {
 	return orb.Point{c[0] + r.NormFloat64()*0.01, c[1] + r.NormFloat64()*0.005}
 }
 
-func benchPointEntity(i int, r *rand.Rand) Entity {
-	return Entity{
-		ID: ID(fmt.Sprintf("poi:%d", i)), Kind: KindPOI, Geometry: benchPoint(r),
-		Props: Properties{{"floor_area", NumberValue(float64(50 + r.IntN(500)))}, {"use", StringValue([]string{"home", "office", "shop", "school"}[r.IntN(4)])}},
+func benchPointEntity(i int, r *rand.Rand) twin.Entity {
+	return twin.Entity{
+		ID: twin.ID(fmt.Sprintf("poi:%d", i)), Kind: twin.KindPOI, Geometry: benchPoint(r),
+		Props: twin.Properties{{"floor_area", twin.NumberValue(float64(50 + r.IntN(500)))}, {"use", twin.StringValue([]string{"home", "office", "shop", "school"}[r.IntN(4)])}},
 	}
 }
 
-func benchBuilding(i int, r *rand.Rand) Entity {
+func benchBuilding(i int, r *rand.Rand) twin.Entity {
 	c := benchPoint(r)
 	w, h := (10+r.Float64()*30)/111000/math.Cos(c[1]*math.Pi/180), (10+r.Float64()*30)/111000
 	ring := orb.Ring{{c[0] - w, c[1] - h}, {c[0] + w, c[1] - h}, {c[0] + w, c[1] + h}, {c[0] - w, c[1] + h}, {c[0] - w, c[1] - h}}
 	levels := 1 + r.IntN(12)
-	return Entity{ID: ID(fmt.Sprintf("building:%d", i)), Kind: KindBuilding, Geometry: orb.Polygon{ring},
-		Levels: levels, Height: float64(levels) * 3.2, Props: Properties{{"use", StringValue("residential")}}}
+	return twin.Entity{ID: twin.ID(fmt.Sprintf("building:%d", i)), Kind: twin.KindBuilding, Geometry: orb.Polygon{ring},
+		Levels: levels, Height: float64(levels) * 3.2, Props: twin.Properties{{"use", twin.StringValue("residential")}}}
 }
 
 // loadBench fills a store with the benchmark city; the first benchMovers points
 // are vehicles.
-func loadBench(tb testing.TB) *Store {
+func loadBench(tb testing.TB) *twin.Store {
 	benchOnce.Do(func() {
-		cfg := DefaultConfig()
+		cfg := twin.DefaultConfig()
 		cfg.RefLat = benchCenter[1]
-		s, err := New(cfg)
+		s, err := twin.New(cfg)
 		if err != nil {
 			tb.Fatal(err)
 		}
 		r := rand.New(rand.NewPCG(1, 2))
-		ops := make([]Op, 0, 10000)
+		ops := make([]twin.Op, 0, 10000)
 		flush := func() {
 			if _, err := s.Apply(ops...); err != nil {
 				tb.Fatal(err)
@@ -80,27 +82,27 @@ func loadBench(tb testing.TB) *Store {
 		for i := range benchPoints {
 			e := benchPointEntity(i, r)
 			if i < benchMovers {
-				e.Kind, e.ID = KindVehicle, ID(fmt.Sprintf("vehicle:%d", i))
+				e.Kind, e.ID = twin.KindVehicle, twin.ID(fmt.Sprintf("vehicle:%d", i))
 			}
-			ops = append(ops, Op{Type: OpUpsert, T: 1, Entity: &e})
+			ops = append(ops, twin.Op{Type: twin.OpUpsert, T: 1, Entity: &e})
 			if len(ops) == cap(ops) {
 				flush()
 			}
 		}
 		for i := range benchBuildings {
 			e := benchBuilding(i, r)
-			ops = append(ops, Op{Type: OpUpsert, T: 1, Entity: &e})
+			ops = append(ops, twin.Op{Type: twin.OpUpsert, T: 1, Entity: &e})
 			if len(ops) == cap(ops) {
 				flush()
 			}
 		}
 		flush()
 		// Every vehicle reports once, so that it is indexed as moving.
-		var ps []Position
+		var ps []twin.Position
 		for i := range benchMovers {
-			ps = append(ps, Position{ID: ID(fmt.Sprintf("vehicle:%d", i)), T: 2, Point: benchPoint(r)})
+			ps = append(ps, twin.Position{ID: twin.ID(fmt.Sprintf("vehicle:%d", i)), T: 2, Point: benchPoint(r)})
 		}
-		if _, err := s.Apply(Op{Type: OpMove, Positions: ps}); err != nil {
+		if _, err := s.Apply(twin.Op{Type: twin.OpMove, Positions: ps}); err != nil {
 			tb.Fatal(err)
 		}
 		benchStore = s
@@ -129,13 +131,13 @@ func BenchmarkMove(b *testing.B) {
 	s := loadBench(b)
 	r := rand.New(rand.NewPCG(3, 4))
 	const batch = 10000
-	ids := make([]ID, benchMovers)
+	ids := make([]twin.ID, benchMovers)
 	pos := make([]orb.Point, benchMovers)
 	for i := range ids {
-		ids[i] = ID(fmt.Sprintf("vehicle:%d", i))
+		ids[i] = twin.ID(fmt.Sprintf("vehicle:%d", i))
 		pos[i] = benchPoint(r)
 	}
-	ps := make([]Position, batch)
+	ps := make([]twin.Position, batch)
 	t := int64(1_000)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -145,9 +147,9 @@ func BenchmarkMove(b *testing.B) {
 			k := r.IntN(benchMovers)
 			t++
 			pos[k] = orb.Point{pos[k][0] + (r.Float64()-0.5)*2e-4, pos[k][1] + (r.Float64()-0.5)*1e-4} // ≈ 10 m
-			ps[j] = Position{ID: ids[k], T: t, Point: pos[k]}
+			ps[j] = twin.Position{ID: ids[k], T: t, Point: pos[k]}
 		}
-		if _, err := s.Apply(Op{Type: OpMove, T: t, Positions: ps}); err != nil {
+		if _, err := s.Apply(twin.Op{Type: twin.OpMove, T: t, Positions: ps}); err != nil {
 			b.Fatal(err)
 		}
 		updates += batch
@@ -158,9 +160,9 @@ func BenchmarkMove(b *testing.B) {
 func BenchmarkObserve(b *testing.B) {
 	s := loadBench(b)
 	const batch = 10000
-	obs := make([]Observation, batch)
+	obs := make([]twin.Observation, batch)
 	for i := range obs {
-		obs[i] = Observation{ID: "poi:900000", Metric: "pm25", V: 10 + float64(i%7)}
+		obs[i] = twin.Observation{ID: "poi:900000", Metric: "pm25", V: 10 + float64(i%7)}
 	}
 	t := int64(0)
 	b.ReportAllocs()
@@ -171,7 +173,7 @@ func BenchmarkObserve(b *testing.B) {
 			t += 1e9
 			obs[i].T = t
 		}
-		if _, err := s.Apply(Op{Type: OpObserve, T: t, Observations: obs}); err != nil {
+		if _, err := s.Apply(twin.Op{Type: twin.OpObserve, T: t, Observations: obs}); err != nil {
 			b.Fatal(err)
 		}
 		n += batch
@@ -184,7 +186,7 @@ func BenchmarkNearest10(b *testing.B) {
 	r := rand.New(rand.NewPCG(5, 6))
 	ctx := context.Background()
 	latencies(b, func(int) {
-		if _, err := s.Nearest(ctx, benchPoint(r), 10, Query{}); err != nil {
+		if _, err := s.Nearest(ctx, benchPoint(r), 10, twin.Query{}); err != nil {
 			b.Fatal(err)
 		}
 	})
@@ -199,7 +201,7 @@ func BenchmarkBBox100(b *testing.B) {
 	total := 0
 	latencies(b, func(int) {
 		p := benchPoint(r)
-		res, err := s.Query(ctx, Query{BBox: []orb.Bound{boxAround(p, 0.00085)}})
+		res, err := s.Query(ctx, twin.Query{BBox: []orb.Bound{datasets.BoxAround(p, 0.00085)}})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -208,29 +210,13 @@ func BenchmarkBBox100(b *testing.B) {
 	b.ReportMetric(float64(total)/float64(b.N), "entities/query")
 }
 
-func boxAround(p orb.Point, halfLat float64) orb.Bound {
-	halfLon := halfLat / math.Cos(p[1]*math.Pi/180)
-	return orb.Bound{Min: orb.Point{p[0] - halfLon, p[1] - halfLat}, Max: orb.Point{p[0] + halfLon, p[1] + halfLat}}
-}
-
-// district is an irregular 12-sided polygon of radius rad degrees (latitude).
-func district(c orb.Point, rad float64, r *rand.Rand) orb.Polygon {
-	var ring orb.Ring
-	for i := range 12 {
-		a := 2 * math.Pi * float64(i) / 12
-		k := rad * (0.8 + 0.4*r.Float64())
-		ring = append(ring, orb.Point{c[0] + k*math.Cos(a)/math.Cos(c[1]*math.Pi/180), c[1] + k*math.Sin(a)})
-	}
-	return orb.Polygon{append(ring, ring[0])}
-}
-
 func BenchmarkDistrictPolygon(b *testing.B) {
 	s := loadBench(b)
 	r := rand.New(rand.NewPCG(9, 10))
 	ctx := context.Background()
 	total := 0
 	latencies(b, func(int) {
-		res, err := s.Query(ctx, Query{Within: district(benchPoint(r), 0.0144, r)})
+		res, err := s.Query(ctx, twin.Query{Within: datasets.District(benchPoint(r), 0.0144, r)})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -243,7 +229,7 @@ func BenchmarkAggregateCellsRes8(b *testing.B) {
 	s := loadBench(b)
 	ctx := context.Background()
 	latencies(b, func(int) {
-		cells, err := s.AggregateCells(ctx, Aggregate{Metric: "floor_area", Agg: series.Avg, Res: 8})
+		cells, err := s.AggregateCells(ctx, twin.Aggregate{Metric: "floor_area", Agg: series.Avg, Res: 8})
 		if err != nil || len(cells) == 0 {
 			b.Fatal(err, len(cells))
 		}
@@ -259,11 +245,11 @@ func BenchmarkMemoryPerPoint(b *testing.B) {
 		runtime.GC()
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		s, _ := New(DefaultConfig())
-		ops := make([]Op, 0, 1000)
+		s, _ := twin.New(twin.DefaultConfig())
+		ops := make([]twin.Op, 0, 1000)
 		for i := range n {
 			e := benchPointEntity(i, r)
-			ops = append(ops, Op{Type: OpUpsert, T: 1, Entity: &e})
+			ops = append(ops, twin.Op{Type: twin.OpUpsert, T: 1, Entity: &e})
 			if len(ops) == cap(ops) {
 				s.Apply(ops...)
 				ops = ops[:0]

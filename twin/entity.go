@@ -134,59 +134,56 @@ func validKind(k Kind) error {
 // validGeometry checks that every coordinate is a finite WGS84 lon/lat.
 func validGeometry(g orb.Geometry) error {
 	var bad error
-	check := func(p orb.Point) {
+	ok := eachPoint(g, func(p orb.Point) {
 		if bad == nil && !validLonLat(p) {
 			bad = fmt.Errorf("%w: coordinate %v is not a WGS84 lon/lat", ErrBadGeometry, p)
 		}
-	}
-	switch g := g.(type) {
-	case orb.Point:
-		check(g)
-	case orb.MultiPoint:
-		for _, p := range g {
-			check(p)
-		}
-	case orb.LineString:
-		for _, p := range g {
-			check(p)
-		}
-	case orb.MultiLineString:
-		for _, l := range g {
-			for _, p := range l {
-				check(p)
-			}
-		}
-	case orb.Ring:
-		for _, p := range g {
-			check(p)
-		}
-	case orb.Polygon:
-		for _, r := range g {
-			for _, p := range r {
-				check(p)
-			}
-		}
-	case orb.MultiPolygon:
-		for _, poly := range g {
-			for _, r := range poly {
-				for _, p := range r {
-					check(p)
-				}
-			}
-		}
-	case orb.Collection:
-		for _, c := range g {
-			if err := validGeometry(c); err != nil {
-				return err
-			}
-		}
-	case orb.Bound:
-		check(g.Min)
-		check(g.Max)
-	default:
+	})
+	if !ok {
 		return fmt.Errorf("%w: unsupported type %T", ErrBadGeometry, g)
 	}
 	return bad
+}
+
+// eachPoint calls fn for every coordinate of g; it is false for a type it does not
+// know.
+func eachPoint(g orb.Geometry, fn func(orb.Point)) bool {
+	switch g := g.(type) {
+	case orb.Point:
+		fn(g)
+	case orb.MultiPoint:
+		for _, p := range g {
+			fn(p)
+		}
+	case orb.LineString:
+		return eachPoint(orb.MultiPoint(g), fn)
+	case orb.Ring:
+		return eachPoint(orb.MultiPoint(g), fn)
+	case orb.MultiLineString:
+		for _, l := range g {
+			eachPoint(orb.MultiPoint(l), fn)
+		}
+	case orb.Polygon:
+		for _, r := range g {
+			eachPoint(orb.MultiPoint(r), fn)
+		}
+	case orb.MultiPolygon:
+		for _, p := range g {
+			eachPoint(p, fn)
+		}
+	case orb.Collection:
+		for _, c := range g {
+			if !eachPoint(c, fn) {
+				return false
+			}
+		}
+	case orb.Bound:
+		fn(g.Min)
+		fn(g.Max)
+	default:
+		return false
+	}
+	return true
 }
 
 func validLonLat(p orb.Point) bool {

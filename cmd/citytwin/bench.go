@@ -329,14 +329,9 @@ func (b *bencher) calibrate(want float64, size float64, count func(p orb.Point, 
 	return size, nil
 }
 
-func boxAround(p orb.Point, halfLat float64) orb.Bound {
-	halfLon := halfLat / math.Cos(p[1]*math.Pi/180)
-	return orb.Bound{Min: orb.Point{p[0] - halfLon, p[1] - halfLat}, Max: orb.Point{p[0] + halfLon, p[1] + halfLat}}
-}
-
 func (b *bencher) bbox() error {
 	count := func(p orb.Point, size float64) (int, error) {
-		return b.store.Count(b.ctx, twin.Query{BBox: []orb.Bound{boxAround(p, size)}})
+		return b.store.Count(b.ctx, twin.Query{BBox: []orb.Bound{datasets.BoxAround(p, size)}})
 	}
 	size, err := b.calibrate(100, 0.001, count)
 	if err != nil {
@@ -344,7 +339,7 @@ func (b *bencher) bbox() error {
 	}
 	returned := 0
 	p50, p99, err := latency(20000, func() error {
-		res, err := b.store.Query(b.ctx, twin.Query{BBox: []orb.Bound{boxAround(b.somewhere(), size)}})
+		res, err := b.store.Query(b.ctx, twin.Query{BBox: []orb.Bound{datasets.BoxAround(b.somewhere(), size)}})
 		returned += len(res.Entities)
 		return err
 	})
@@ -356,20 +351,9 @@ func (b *bencher) bbox() error {
 	return nil
 }
 
-// districtPolygon is an irregular 12-sided polygon of radius rad (degrees of latitude).
-func districtPolygon(c orb.Point, rad float64, r *rand.Rand) orb.Polygon {
-	var ring orb.Ring
-	for i := range 12 {
-		a := 2 * math.Pi * float64(i) / 12
-		k := rad * (0.8 + 0.4*r.Float64())
-		ring = append(ring, orb.Point{c[0] + k*math.Cos(a)/math.Cos(c[1]*math.Pi/180), c[1] + k*math.Sin(a)})
-	}
-	return orb.Polygon{append(ring, ring[0])}
-}
-
 func (b *bencher) district() error {
 	count := func(p orb.Point, size float64) (int, error) {
-		return b.store.Count(b.ctx, twin.Query{Within: districtPolygon(p, size, b.r)})
+		return b.store.Count(b.ctx, twin.Query{Within: datasets.District(p, size, b.r)})
 	}
 	size, err := b.calibrate(10000, 0.01, count)
 	if err != nil {
@@ -378,7 +362,7 @@ func (b *bencher) district() error {
 	returned := 0
 	const n = 200
 	p50, p99, err := latency(n, func() error {
-		res, err := b.store.Query(b.ctx, twin.Query{Within: districtPolygon(b.somewhere(), size, b.r)})
+		res, err := b.store.Query(b.ctx, twin.Query{Within: datasets.District(b.somewhere(), size, b.r)})
 		returned += len(res.Entities)
 		return err
 	})
