@@ -116,8 +116,14 @@ func normLon(lon float64) float64 {
 // one box spanning all longitudes when it contains a pole. A negative or NaN
 // radius gives nil.
 func BoundAround(p orb.Point, radius float64) []orb.Bound {
+	return appendBoundAround(nil, p, radius)
+}
+
+// appendBoundAround is BoundAround appending to out, which lets a search
+// keep its boxes on the stack.
+func appendBoundAround(out []orb.Bound, p orb.Point, radius float64) []orb.Bound {
 	if !(radius >= 0) || !isFinitePt(p) {
-		return nil
+		return out
 	}
 	const pad = 1e-9 // degrees, ~0.1 mm
 	lon, lat := normLon(p[0]), clampLat(p[1])
@@ -125,15 +131,15 @@ func BoundAround(p orb.Point, radius float64) []orb.Bound {
 	dLat := delta*radToDeg + pad
 	minLat, maxLat := lat-dLat, lat+dLat
 	if minLat <= -90 || maxLat >= 90 || delta >= math.Pi/2 {
-		return []orb.Bound{{Min: orb.Point{-180, clampLat(minLat)}, Max: orb.Point{180, clampLat(maxLat)}}}
+		return append(out, orb.Bound{Min: orb.Point{-180, clampLat(minLat)}, Max: orb.Point{180, clampLat(maxLat)}})
 	}
 	// Half-width in longitude of the cap: the meridians tangent to it.
 	s := math.Sin(delta) / math.Cos(lat*degToRad)
 	if s >= 1 {
-		return []orb.Bound{{Min: orb.Point{-180, minLat}, Max: orb.Point{180, maxLat}}}
+		return append(out, orb.Bound{Min: orb.Point{-180, minLat}, Max: orb.Point{180, maxLat}})
 	}
 	dLon := math.Asin(s)*radToDeg + pad
-	return SplitBound(lon-dLon, minLat, lon+dLon, maxLat)
+	return appendSplitBound(out, lon-dLon, minLat, lon+dLon, maxLat)
 }
 
 // SplitBound turns a bbox in the OGC convention into orb bounds: when
@@ -143,18 +149,22 @@ func BoundAround(p orb.Point, radius float64) []orb.Bound {
 // degrees or more becomes one box over all longitudes. NaN or
 // minLat > maxLat gives nil.
 func SplitBound(minLon, minLat, maxLon, maxLat float64) []orb.Bound {
+	return appendSplitBound(nil, minLon, minLat, maxLon, maxLat)
+}
+
+func appendSplitBound(out []orb.Bound, minLon, minLat, maxLon, maxLat float64) []orb.Bound {
 	if math.IsNaN(minLon) || math.IsNaN(minLat) || math.IsNaN(maxLon) || math.IsNaN(maxLat) || minLat > maxLat {
-		return nil
+		return out
 	}
 	if minLon <= maxLon && maxLon-minLon >= 360 {
-		return []orb.Bound{{Min: orb.Point{-180, minLat}, Max: orb.Point{180, maxLat}}}
+		return append(out, orb.Bound{Min: orb.Point{-180, minLat}, Max: orb.Point{180, maxLat}})
 	}
 	minLon, maxLon = normLon(minLon), normLon(maxLon)
 	if minLon <= maxLon {
-		return []orb.Bound{{Min: orb.Point{minLon, minLat}, Max: orb.Point{maxLon, maxLat}}}
+		return append(out, orb.Bound{Min: orb.Point{minLon, minLat}, Max: orb.Point{maxLon, maxLat}})
 	}
-	return []orb.Bound{
-		{Min: orb.Point{minLon, minLat}, Max: orb.Point{180, maxLat}},
-		{Min: orb.Point{-180, minLat}, Max: orb.Point{maxLon, maxLat}},
-	}
+	return append(out,
+		orb.Bound{Min: orb.Point{minLon, minLat}, Max: orb.Point{180, maxLat}},
+		orb.Bound{Min: orb.Point{-180, minLat}, Max: orb.Point{maxLon, maxLat}},
+	)
 }

@@ -53,6 +53,9 @@ func DistanceToGeometry(p orb.Point, g orb.Geometry) float64 {
 	if g == nil {
 		return math.Inf(1)
 	}
+	if q, ok := g.(orb.Point); ok {
+		return pointDistance(p, q)
+	}
 	pr := newNearest(p)
 	d := pr.geometry(g)
 	// Far away (or NaN), the measured distance stands. Close by, touching is

@@ -17,8 +17,9 @@ import (
 // reference latitude (narrower east-west towards the poles, wider towards
 // the equator; correctness does not depend on it). Columns wrap at the
 // antimeridian. Per-slot state lives in slices indexed by slot, so memory
-// is proportional to the largest slot used (24 bytes a slot), plus 4 bytes
-// per point in its bucket.
+// is proportional to the largest slot used (8 bytes a slot), plus 20 bytes
+// per point in its bucket: the positions live in the buckets, so that a
+// search reads a cell's points from one run of memory.
 //
 // Positions are stored with longitude wrapped into [-180, 180] and latitude
 // clamped to [-90, 90]. A PointGrid is not safe for concurrent use, and the
@@ -28,18 +29,23 @@ type PointGrid struct {
 	invLat, invLon float64
 	nrows, ncols   int
 
-	pts  []orb.Point // by slot
-	bkt  []int32     // by slot: bucket index, or -1 if the slot is absent
-	pos  []uint32    // by slot: index in its bucket
+	at   []slotAt // by slot: where its point is stored
 	n    int
 	bkts []gridBucket
 	free []int32 // indexes of empty buckets, for reuse
 	idx  map[uint64]int32
 }
 
+// slotAt places a slot's point: one record, so that a move reads one line.
+type slotAt struct {
+	bkt int32  // bucket index, or -1 if the slot is absent
+	pos uint32 // index in its bucket
+}
+
 type gridBucket struct {
 	key   uint64
 	slots []uint32
+	pts   []orb.Point // position of slots[i]
 }
 
 // NewPointGrid returns an empty grid with cells of about cellMetres at
@@ -92,58 +98,56 @@ func gridKey(cx, cy int) uint64 {
 func (g *PointGrid) Set(slot uint32, p orb.Point) {
 	p = orb.Point{normLon(p[0]), clampLat(p[1])}
 	key := gridKey(g.cellOf(p))
-	if int(slot) >= len(g.bkt) {
+	if int(slot) >= len(g.at) {
 		g.grow(int(slot) + 1)
 	}
-	if b := g.bkt[slot]; b >= 0 {
+	if at := g.at[slot]; at.bkt >= 0 {
+		b := at.bkt
 		if g.bkts[b].key == key {
-			g.pts[slot] = p
+			g.bkts[b].pts[at.pos] = p
 			return
 		}
 		g.removeFrom(slot, b)
 	} else {
 		g.n++
 	}
-	g.pts[slot] = p
-	g.addTo(slot, key)
+	g.addTo(slot, key, p)
 }
 
 func (g *PointGrid) grow(n int) {
-	old := len(g.bkt)
-	if n <= cap(g.bkt) {
-		g.bkt = g.bkt[:n]
-		g.pts = g.pts[:n]
-		g.pos = g.pos[:n]
+	old := len(g.at)
+	if n <= cap(g.at) {
+		g.at = g.at[:n]
 	} else {
-		c := max(n, 2*cap(g.bkt))
-		g.bkt = append(make([]int32, 0, c), g.bkt...)[:n]
-		g.pts = append(make([]orb.Point, 0, c), g.pts...)[:n]
-		g.pos = append(make([]uint32, 0, c), g.pos...)[:n]
+		c := max(n, 2*cap(g.at))
+		g.at = append(make([]slotAt, 0, c), g.at...)[:n]
 	}
 	for i := old; i < n; i++ {
-		g.bkt[i] = -1
+		g.at[i] = slotAt{bkt: -1}
 	}
 }
 
 func (g *PointGrid) removeFrom(slot uint32, b int32) {
 	bk := &g.bkts[b]
-	i := g.pos[slot]
+	i := g.at[slot].pos
 	last := len(bk.slots) - 1
 	moved := bk.slots[last]
 	bk.slots[i] = moved
-	g.pos[moved] = i
+	bk.pts[i] = bk.pts[last]
+	g.at[moved].pos = i
 	bk.slots = bk.slots[:last]
-	g.bkt[slot] = -1
+	bk.pts = bk.pts[:last]
+	g.at[slot].bkt = -1
 	if last == 0 {
 		delete(g.idx, bk.key)
 		if cap(bk.slots) > 64 {
-			bk.slots = nil // a crowd has left; give its memory back
+			bk.slots, bk.pts = nil, nil // a crowd has left; give its memory back
 		}
 		g.free = append(g.free, b)
 	}
 }
 
-func (g *PointGrid) addTo(slot uint32, key uint64) {
+func (g *PointGrid) addTo(slot uint32, key uint64, p orb.Point) {
 	b, ok := g.idx[key]
 	if !ok {
 		if n := len(g.free); n > 0 {
@@ -157,26 +161,27 @@ func (g *PointGrid) addTo(slot uint32, key uint64) {
 		g.idx[key] = b
 	}
 	bk := &g.bkts[b]
-	g.pos[slot] = uint32(len(bk.slots))
+	g.at[slot] = slotAt{bkt: b, pos: uint32(len(bk.slots))}
 	bk.slots = append(bk.slots, slot)
-	g.bkt[slot] = b
+	bk.pts = append(bk.pts, p)
 }
 
 // Remove deletes slot; removing an absent slot does nothing.
 func (g *PointGrid) Remove(slot uint32) {
-	if int(slot) >= len(g.bkt) || g.bkt[slot] < 0 {
+	if int(slot) >= len(g.at) || g.at[slot].bkt < 0 {
 		return
 	}
-	g.removeFrom(slot, g.bkt[slot])
+	g.removeFrom(slot, g.at[slot].bkt)
 	g.n--
 }
 
 // Point returns the stored position of slot and whether it is present.
 func (g *PointGrid) Point(slot uint32) (orb.Point, bool) {
-	if int(slot) >= len(g.bkt) || g.bkt[slot] < 0 {
+	if int(slot) >= len(g.at) || g.at[slot].bkt < 0 {
 		return orb.Point{}, false
 	}
-	return g.pts[slot], true
+	at := g.at[slot]
+	return g.bkts[at.bkt].pts[at.pos], true
 }
 
 // Len returns the number of points.
@@ -191,9 +196,9 @@ func (g *PointGrid) Search(b orb.Bound, fn func(slot uint32, p orb.Point) bool) 
 	cx0, cy0 := g.cellOf(b.Min)
 	cx1, cy1 := g.cellOf(b.Max)
 	visit := func(bk *gridBucket) bool {
-		for _, s := range bk.slots {
-			if p := g.pts[s]; b.Contains(p) {
-				if !fn(s, p) {
+		for i, p := range bk.pts {
+			if b.Contains(p) {
+				if !fn(bk.slots[i], p) {
 					return false
 				}
 			}
@@ -222,13 +227,11 @@ func (g *PointGrid) Search(b orb.Bound, fn func(slot uint32, p orb.Point) bool) 
 // Clone returns an independent deep copy.
 func (g *PointGrid) Clone() *PointGrid {
 	c := *g
-	c.pts = append([]orb.Point(nil), g.pts...)
-	c.bkt = append([]int32(nil), g.bkt...)
-	c.pos = append([]uint32(nil), g.pos...)
+	c.at = append([]slotAt(nil), g.at...)
 	c.free = append([]int32(nil), g.free...)
 	c.bkts = make([]gridBucket, len(g.bkts))
 	for i, bk := range g.bkts {
-		c.bkts[i] = gridBucket{key: bk.key, slots: append([]uint32(nil), bk.slots...)}
+		c.bkts[i] = gridBucket{key: bk.key, slots: append([]uint32(nil), bk.slots...), pts: append([]orb.Point(nil), bk.pts...)}
 	}
 	c.idx = make(map[uint64]int32, len(g.idx))
 	for k, v := range g.idx {
@@ -239,79 +242,115 @@ func (g *PointGrid) Clone() *PointGrid {
 
 // Nearby calls fn for every point in non-decreasing order of its Distance
 // from p, with that distance; fn false stops. It is a best-first search over
-// three queues: rings of cells outward from p's cell (bounded below by the
-// distance to the rings not yet opened), the populated cells found so far
-// (by their DistanceToBound), and the points of the cells opened (by exact
-// Distance). A point is yielded only when no cell or ring can hold a closer
-// one. The bounds are spherical, so this is exact across the antimeridian and
-// near the poles. When a ring would cost more probes than there are
-// populated cells, all the remaining cells are queued at once. A NaN p
-// yields nothing.
+// four queues: rings of cells outward from p's cell (bounded below by the
+// distance to the rings not yet opened), the populated cells found so far,
+// the points of the cells opened, and the points whose exact Distance has
+// been computed. Cells and points are queued by the cheap lower bound of
+// boxBounder (no trigonometry); a point gets its exact Distance only when it
+// is the least in its queue, and is yielded only when no cell, ring or
+// queued point can hold a closer one. The bounds are spherical, so this is
+// exact across the antimeridian and near the poles. When a ring would cost
+// more probes than there are populated cells, all the remaining cells are
+// queued at once. A NaN p yields nothing.
 func (g *PointGrid) Nearby(p orb.Point, fn func(slot uint32, p orb.Point, metres float64) bool) {
 	if g.n == 0 || math.IsNaN(p[0]) || math.IsNaN(p[1]) || math.IsInf(p[0], 0) {
 		return
 	}
 	p = orb.Point{normLon(p[0]), clampLat(p[1])}
 	cx0, cy0 := g.cellOf(p)
-	pts := heapPool.Get().(*distHeap)
-	cells := heapPool.Get().(*distHeap)
+	q := newBoxBounder(p)
+	qs := gridQueuePool.Get().(*gridQueues)
 	defer func() {
-		*pts, *cells = (*pts)[:0], (*cells)[:0]
-		heapPool.Put(pts)
-		heapPool.Put(cells)
+		qs.cells, qs.cheap, qs.exact = qs.cells[:0], qs.cheap[:0], qs.exact[:0]
+		gridQueuePool.Put(qs)
 	}()
-	queueCell := func(b int32) {
-		k := g.bkts[b].key
-		cx, cy := float64(uint32(k)), float64(uint32(k>>32))
-		box := orb.Bound{
-			Min: orb.Point{cx*g.lonDeg - 180, cy*g.latDeg - 90},
-			Max: orb.Point{(cx+1)*g.lonDeg - 180, (cy+1)*g.latDeg - 90},
+	cells, cheap, exact := &qs.cells, &qs.cheap, &qs.exact
+	// Cells are queued by position and looked up only when they reach the
+	// front: most of a ring is never needed, and each lookup is a cache miss.
+	cellBox := func(cx, cy int) orb.Bound {
+		x, y := float64(cx), float64(cy)
+		return orb.Bound{
+			Min: orb.Point{x*g.lonDeg - 180, y*g.latDeg - 90},
+			Max: orb.Point{(x+1)*g.lonDeg - 180, (y+1)*g.latDeg - 90},
 		}
-		cells.push(distItem{DistanceToBound(p, box), uint32(b)})
+	}
+	queueCell := func(cx, cy int) {
+		cells.push(distItem{d: q.lower(cellBox(cx, cy)), slot: uint32(cx), pos: uint32(cy)})
+	}
+	// Beyond the first ring the search has run long already; there a
+	// lookup costs less than queueing the empty cells.
+	queueFound := func(cx, cy int) {
+		if b, ok := g.idx[gridKey(cx, cy)]; ok {
+			cells.push(distItem{d: q.lower(cellBox(cx, cy)), slot: uint32(b), pos: resolved})
+		}
 	}
 	cosLat := math.Cos(p[1] * degToRad)
 	r := -1       // rings queued so far
 	ringLB := 0.0 // lower bound for the cells of the rings beyond r
 	for {
-		cellLB := math.Inf(1)
-		if len(*cells) > 0 {
-			cellLB = (*cells)[0].d
+		// Below front lies nothing not yet measured exactly.
+		front := ringLB
+		if len(*cells) > 0 && (*cells)[0].d < front {
+			front = (*cells)[0].d
 		}
-		if len(*pts) > 0 && (*pts)[0].d <= math.Min(cellLB, ringLB) {
-			it := pts.pop()
-			if !fn(it.slot, g.pts[it.slot], it.d) {
+		if len(*cheap) > 0 && (*cheap)[0].d < front {
+			front = (*cheap)[0].d
+		}
+		if len(*exact) > 0 && (*exact)[0].d <= front {
+			it := exact.pop()
+			bk := &g.bkts[it.slot]
+			if !fn(bk.slots[it.pos], bk.pts[it.pos], it.d) {
 				return
 			}
 			continue
 		}
-		if len(*cells) > 0 && cellLB <= ringLB {
-			for _, s := range g.bkts[cells.pop().slot].slots {
-				d := Distance(p, g.pts[s])
-				if math.IsNaN(d) {
-					d = math.Inf(1)
+		if len(*cheap) > 0 && (*cheap)[0].d == front {
+			it := cheap.pop()
+			it.d = Distance(p, g.bkts[it.slot].pts[it.pos])
+			if math.IsNaN(it.d) {
+				it.d = math.Inf(1)
+			}
+			exact.push(it)
+			continue
+		}
+		if len(*cells) > 0 && (*cells)[0].d == front {
+			c := cells.pop()
+			b := int32(c.slot)
+			if c.pos != resolved {
+				var ok bool
+				if b, ok = g.idx[gridKey(int(c.slot), int(c.pos))]; !ok {
+					continue
 				}
-				pts.push(distItem{d, s})
+			}
+			k := g.bkts[b].key
+			scale := q.scale(cellBox(int(uint32(k)), int(uint32(k>>32))))
+			for i, pt := range g.bkts[b].pts {
+				cheap.push(distItem{d: q.lowerPoint(pt, scale), slot: uint32(b), pos: uint32(i)})
 			}
 			continue
 		}
 		if math.IsInf(ringLB, 1) {
-			return // every queue is empty
+			if len(*exact) == 0 {
+				return // every queue is empty
+			}
+			// Only +Inf distances (NaN positions) are left; yield them.
+			continue
 		}
 		r++
 		if r > 0 && 8*r > len(g.idx) {
 			for i := range g.bkts {
-				if len(g.bkts[i].slots) > 0 && g.chebyshev(g.bkts[i].key, cx0, cy0) >= r {
-					queueCell(int32(i))
+				if k := g.bkts[i].key; len(g.bkts[i].slots) > 0 && g.chebyshev(k, cx0, cy0) >= r {
+					cells.push(distItem{d: q.lower(cellBox(int(uint32(k)), int(uint32(k>>32)))), slot: uint32(i), pos: resolved})
 				}
 			}
 			ringLB = math.Inf(1)
 			continue
 		}
-		g.ring(cx0, cy0, r, func(cx, cy int) {
-			if b, ok := g.idx[gridKey(cx, cy)]; ok {
-				queueCell(b)
-			}
-		})
+		if r <= 1 {
+			g.ring(cx0, cy0, r, queueCell)
+		} else {
+			g.ring(cx0, cy0, r, queueFound)
+		}
 		ringLB = g.unvisitedBound(p, cosLat, cx0, cy0, r)
 	}
 }
@@ -394,16 +433,25 @@ func (g *PointGrid) unvisitedBound(p orb.Point, cosLat float64, cx0, cy0, r int)
 	return lowerMargin(EarthRadius * lb)
 }
 
+// resolved marks a queued cell whose slot is already its bucket index.
+const resolved = math.MaxUint32
+
 type distItem struct {
 	d    float64
-	slot uint32
+	slot uint32 // for a cell its bucket; for a point, the bucket holding it
+	pos  uint32 // for a point, its index in the bucket
 }
 
 // distHeap is a binary min-heap on d, typed to avoid container/heap's
 // interface boxing on the hot path.
 type distHeap []distItem
 
-var heapPool = sync.Pool{New: func() any { return new(distHeap) }}
+// gridQueues are the queues of one Nearby call, pooled.
+type gridQueues struct {
+	cells, cheap, exact distHeap
+}
+
+var gridQueuePool = sync.Pool{New: func() any { return new(gridQueues) }}
 
 func (h *distHeap) push(it distItem) {
 	*h = append(*h, it)

@@ -24,9 +24,9 @@ import (
 // C·sin²(dLon/2) for any C ≤ cos φ1 cos φ2. Then sin x ≥ x − x³/6 gives,
 // for 0 ≤ x ≤ π/2, sin²x ≥ x²(1 − x²/6)² ≥ x²(1 − x²/3), which is what is
 // summed (no sine needed). For C, cos φ over the box is least at its
-// latitude farthest from the equator, Φ; when |Φ| exceeds |φp|, Taylor's
-// theorem with remainder gives cos Φ ≥ cos φp − sin|φp|·δ − δ²/2 with
-// δ = |Φ| − |φp| in radians (|cos| ≤ 1), and otherwise cos Φ ≥ cos φp.
+// latitude farthest from the equator, Φ, and Taylor's theorem with
+// remainder gives cos Φ ≥ cos φp − sin|φp|·δ − δ²/2 with δ = |Φ| − |φp| in
+// radians (|cos| ≤ 1), whether Φ is nearer the pole than p or not.
 //
 // Every step only lowers the bound, near the poles and across the
 // antimeridian too (it is just looser there). The result is shaved by a
@@ -80,16 +80,40 @@ func (q *boxBounder) lower(b orb.Bound) float64 {
 	if dLon == 0 && dLat == 0 {
 		return 0
 	}
-	c := q.cosLat
-	if far := math.Max(math.Abs(b.Min[1]), math.Abs(b.Max[1])); far > q.absLat {
-		d := (far - q.absLat) * degToRad
-		c = math.Max(0, q.cosLat-q.sinAbs*d-d*d/2)
-	}
 	a := dLat * (degToRad / 2)
 	o := dLon * (degToRad / 2)
-	h := a*a*(1-a*a/3) + q.cosLat*c*o*o*(1-o*o/3)
+	h := a*a*(1-a*a*(1.0/3)) + q.scale(b)*o*o*(1-o*o*(1.0/3))
 	d := 2*EarthRadius*math.Sqrt(h)*(1-1e-9) - 2e-6
 	if d < 0 {
+		return 0
+	}
+	return d
+}
+
+// scale returns the factor C·cos φp of lower for the points of box b, a
+// cell of a grid, so that lowerPoint can skip it for each point.
+func (q *boxBounder) scale(b orb.Bound) float64 {
+	// Taylor's theorem with |cos| ≤ 1 for the remainder, towards the pole
+	// or towards the equator from |φp|.
+	far := math.Max(math.Abs(b.Min[1]), math.Abs(b.Max[1]))
+	d := (far - q.absLat) * degToRad
+	c := math.Max(0, q.cosLat-q.sinAbs*d-d*d/2)
+	return q.cosLat * c
+}
+
+// lowerPoint is lower for the single point r, given the scale of a box
+// that holds it; p and r are in [-180, 180] × [-90, 90] (NaN gives 0).
+func (q *boxBounder) lowerPoint(r orb.Point, scale float64) float64 {
+	dLon := math.Abs(r[0] - q.p[0])
+	if dLon > 180 {
+		dLon = 360 - dLon
+	}
+	a := (r[1] - q.p[1]) * (degToRad / 2)
+	o := dLon * (degToRad / 2)
+	// 1/3 is rounded here, by far less than the margin below.
+	h := a*a*(1-a*a*(1.0/3)) + scale*o*o*(1-o*o*(1.0/3))
+	d := 2*EarthRadius*math.Sqrt(h)*(1-1e-9) - 2e-6
+	if !(d > 0) {
 		return 0
 	}
 	return d

@@ -78,8 +78,9 @@ func isFinitePt(p orb.Point) bool {
 // (inclusive). For a point already known to be collinear with a and b this is
 // exactly "p is on the segment ab", with no arithmetic at all.
 func inBox(a, b, p orb.Point) bool {
-	return math.Min(a[0], b[0]) <= p[0] && p[0] <= math.Max(a[0], b[0]) &&
-		math.Min(a[1], b[1]) <= p[1] && p[1] <= math.Max(a[1], b[1])
+	// Plain comparisons: false for NaN anywhere, as math.Min/Max would give.
+	return (a[0] <= p[0] && p[0] <= b[0] || b[0] <= p[0] && p[0] <= a[0]) &&
+		(a[1] <= p[1] && p[1] <= b[1] || b[1] <= p[1] && p[1] <= a[1])
 }
 
 // onSegment reports whether p lies on the closed segment ab, exactly.

@@ -26,6 +26,14 @@ func PointInPolygon(p orb.Point, poly orb.Polygon) bool {
 // Intersects reports whether a and b share at least one point; touching
 // boundaries count.
 func Intersects(a, b orb.Geometry) bool {
+	if r, ok := intersectsFast(a, b); ok {
+		return r
+	}
+	return intersectsGeneral(a, b)
+}
+
+// intersectsGeneral is Intersects by decomposition, for any pair of types.
+func intersectsGeneral(a, b orb.Geometry) bool {
 	pa, pb := decompose(a), decompose(b)
 	if pa.empty() || pb.empty() || !pa.bound.Intersects(pb.bound) {
 		return false
@@ -44,6 +52,14 @@ func Intersects(a, b orb.Geometry) bool {
 // multipolygon are assumed not to overlap or share edges (OGC validity): a
 // polygon of b lying across a shared edge is reported as not contained.
 func Contains(a, b orb.Geometry) bool {
+	if r, ok := containsFast(a, b); ok {
+		return r
+	}
+	return containsGeneral(a, b)
+}
+
+// containsGeneral is Contains by decomposition, for any pair of types.
+func containsGeneral(a, b orb.Geometry) bool {
 	pa, pb := decompose(a), decompose(b)
 	if pa.empty() || pb.empty() || !boundCovers(pa.bound, pb.bound) {
 		return false
@@ -58,6 +74,9 @@ func Within(a, b orb.Geometry) bool {
 
 // pointIntersects is Intersects(p, g) without decomposing p.
 func pointIntersects(p orb.Point, g orb.Geometry) bool {
+	if r, ok := pointRelate(p, g, false); ok {
+		return r
+	}
 	pg := decompose(g)
 	return !pg.empty() && pg.coversPoint(p)
 }

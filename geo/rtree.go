@@ -4,6 +4,8 @@ import (
 	"math"
 
 	"github.com/paulmach/orb"
+	"sync"
+
 	"github.com/tidwall/rtree"
 )
 
@@ -15,6 +17,21 @@ import (
 // for concurrent writes; concurrent reads are fine.
 type RTree[T comparable] struct {
 	tr rtree.RTreeGN[float32, T]
+	// odd counts the stored boxes that are not plain boxes on the globe
+	// (NaN, beyond ±180/±90, or wrapping with Min.X > Max.X): where
+	// DistanceToBound and a planar box search disagree about them, Nearby
+	// takes the slower best-first walk.
+	odd int
+	// pool holds the queues of Nearby, set by the first Insert and shared
+	// with copies (a sync.Pool is safe for concurrent use).
+	pool *sync.Pool
+}
+
+// plainBox reports whether b is an ordinary box on the globe, one that a
+// planar search finds exactly where DistanceToBound places it.
+func plainBox(b orb.Bound) bool {
+	return b.Min[0] >= -180 && b.Min[0] <= b.Max[0] && b.Max[0] <= 180 &&
+		b.Min[1] >= -90 && b.Min[1] <= b.Max[1] && b.Max[1] <= 90
 }
 
 // box32 widens b to float32. NaN edges become infinite so that a NaN box is
@@ -61,6 +78,12 @@ func bound64(min, max [2]float32) orb.Bound {
 func (t *RTree[T]) Insert(b orb.Bound, v T) {
 	min, max := box32(b)
 	t.tr.Insert(min, max, v)
+	if t.pool == nil {
+		t.pool = &sync.Pool{New: func() any { return new(nearbyQueues[T]) }}
+	}
+	if !plainBox(b) {
+		t.odd++
+	}
 }
 
 // Delete removes one entry of v stored under b, which must be the bound it
@@ -69,7 +92,13 @@ func (t *RTree[T]) Delete(b orb.Bound, v T) bool {
 	min, max := box32(b)
 	n := t.tr.Len()
 	t.tr.Delete(min, max, v)
-	return t.tr.Len() < n
+	if t.tr.Len() < n {
+		if !plainBox(b) {
+			t.odd--
+		}
+		return true
+	}
+	return false
 }
 
 // Replace moves v from the box old to the box new; if v was not stored
@@ -95,16 +124,114 @@ func (t *RTree[T]) Search(b orb.Bound, fn func(b orb.Bound, v T) bool) {
 // search computes each candidate's true distance and stops once the lower
 // bound exceeds its k-th best: no entry yet to come can then be closer.
 //
-// The tree's nodes and entries are queued by the cheap lower bound of
-// boxBounder, which holds for every box inside a node, so the best-first
-// walk is exact across the antimeridian and near the poles too. An entry
-// popped from that queue gets its exact DistanceToBound and waits in a
-// second, small queue until no entry still in the tree can have a smaller
-// one: until its bound is at most the cheap bound last popped.
+// The search runs in rounds over growing caps around p: each round finds
+// the entries near enough with a plain box search of BoundAround (no queue
+// of nodes), skips those the cheap boxBounder already puts beyond the
+// cap, and yields the rest in order of their exact DistanceToBound. That is
+// exact across the antimeridian and near the poles too, since BoundAround
+// covers the cap there. Trees holding boxes that a planar search cannot
+// place (NaN, wrapping or off the globe) and queries from such points take
+// a best-first walk of the tree instead.
 func (t *RTree[T]) Nearby(p orb.Point, fn func(v T, lowerBoundMetres float64) bool) {
+	if t.tr.Len() == 0 {
+		return
+	}
 	q := newBoxBounder(p)
-	var buf [32]nearbyItem[T]
-	pending := nearbyHeap[T](buf[:0])
+	qs := t.pool.Get().(*nearbyQueues[T])
+	defer func() {
+		// Drop the references T may hold before pooling.
+		clear(qs.cheap)
+		clear(qs.exact)
+		qs.cheap, qs.exact = qs.cheap[:0], qs.exact[:0]
+		t.pool.Put(qs)
+	}()
+	if t.odd > 0 || !q.ok {
+		t.nearbyWalk(&q, &qs.exact, fn)
+		return
+	}
+	last := 0.0
+	// Start from a cap expected to hold a few dozen entries if they were
+	// spread evenly over the tree's bound, and no nearer than that bound.
+	tmin, tmax := t.tr.Bounds()
+	tb := bound64(tmin, tmax)
+	radius := math.Max(1, q.lower(tb))
+	if w, h := tb.Max[0]-tb.Min[0], tb.Max[1]-tb.Min[1]; w > 0 && h > 0 {
+		cos := math.Max(1e-3, math.Cos(tb.Center()[1]*degToRad))
+		area := w * h * cos * (EarthRadius * degToRad) * (EarthRadius * degToRad)
+		radius = math.Max(radius, math.Sqrt(16*area/(math.Pi*float64(t.tr.Len()))))
+	}
+	done := math.Inf(-1) // every entry with a bound up to this has been yielded
+	const world = math.Pi * EarthRadius
+	for {
+		// Entries missed by the search are more than radius away, so their
+		// DistanceToBound is above cut (its margin is below this one).
+		cut := radius*(1-1e-9) - 2e-6
+		var seen [2]orb.Bound // boxes searched before in this round
+		nseen := 0
+		collect := func(min, max [2]float32, v T) bool {
+			b := bound64(min, max)
+			lb := q.lower(b)
+			if lb > cut {
+				return true
+			}
+			for _, s := range seen[:nseen] {
+				if b.Intersects(s) {
+					return true // found by an earlier box already
+				}
+			}
+			qs.cheap.push(nearbyItem[T]{lb, min, max, v})
+			return true
+		}
+		if radius >= world {
+			// The last round takes everything left, +Inf bounds included.
+			cut = math.Inf(1)
+			t.tr.Scan(collect)
+		} else {
+			var boxes [2]orb.Bound
+			for _, b := range appendBoundAround(boxes[:0], p, radius) {
+				min, max := box32(b)
+				t.tr.Search(min, max, collect)
+				seen[nseen] = bound64(min, max)
+				nseen++
+			}
+		}
+		// The exact bound is computed only for entries near the front: an
+		// entry waits in qs.exact until no cheap bound still queued is
+		// below its exact one.
+		for len(qs.cheap) > 0 || len(qs.exact) > 0 {
+			if len(qs.cheap) > 0 && (len(qs.exact) == 0 || qs.cheap[0].d < qs.exact[0].d) {
+				it := qs.cheap.pop()
+				it.d = DistanceToBound(p, bound64(it.min, it.max))
+				// At or below done it was yielded in an earlier round; above
+				// cut, the next round finds it again.
+				if it.d > done && it.d <= cut {
+					qs.exact.push(it)
+				}
+				continue
+			}
+			it := qs.exact.pop()
+			if it.d > last {
+				last = it.d
+			}
+			if !fn(it.v, last) {
+				return
+			}
+		}
+		if radius >= world {
+			return
+		}
+		done = cut
+		radius = math.Min(2*radius, world)
+	}
+}
+
+// nearbyWalk is Nearby by a best-first walk of the tree, for any boxes. Nodes
+// and entries are queued by the cheap boxBounder, which holds for every box
+// inside a node. An entry popped from that queue gets its exact
+// DistanceToBound and waits in a second queue until no entry still in the
+// tree can have a smaller one: until its bound is at most the cheap bound
+// last popped, which was then the least in the tree's queue.
+func (t *RTree[T]) nearbyWalk(q *boxBounder, pending *nearbyHeap[T], fn func(v T, lowerBoundMetres float64) bool) {
 	last := 0.0
 	front := 0.0 // no entry still in the tree is nearer than this
 	yield := func() bool {
@@ -125,8 +252,8 @@ func (t *RTree[T]) Nearby(p orb.Point, fn func(v T, lowerBoundMetres float64) bo
 			if d > front {
 				front = d
 			}
-			pending.push(nearbyItem[T]{DistanceToBound(p, bound64(min, max)), v})
-			for len(pending) > 0 && pending[0].d <= front {
+			pending.push(nearbyItem[T]{DistanceToBound(q.p, bound64(min, max)), min, max, v})
+			for len(*pending) > 0 && (*pending)[0].d <= front {
 				if !yield() {
 					stopped = true
 					return false
@@ -135,14 +262,21 @@ func (t *RTree[T]) Nearby(p orb.Point, fn func(v T, lowerBoundMetres float64) bo
 			return true
 		},
 	)
-	for !stopped && len(pending) > 0 {
+	for !stopped && len(*pending) > 0 {
 		stopped = !yield()
 	}
 }
 
 type nearbyItem[T any] struct {
-	d float64
-	v T
+	d        float64
+	min, max [2]float32
+	v        T
+}
+
+// nearbyQueues are the queues of one Nearby call, pooled: entries by their
+// cheap bound, and entries by their exact DistanceToBound.
+type nearbyQueues[T any] struct {
+	cheap, exact nearbyHeap[T]
 }
 
 // nearbyHeap is a binary min-heap on d.
@@ -194,5 +328,5 @@ func (t *RTree[T]) Len() int {
 // Copy returns a copy-on-write clone in O(1): the two trees share nodes
 // until either writes. It must not run concurrently with writes to t.
 func (t *RTree[T]) Copy() *RTree[T] {
-	return &RTree[T]{tr: *t.tr.Copy()}
+	return &RTree[T]{tr: *t.tr.Copy(), odd: t.odd, pool: t.pool}
 }
