@@ -196,6 +196,9 @@ func (s *Store) replace(slot uint32, old, ns *state) {
 		s.hist[slot] = append(s.hist[slot], old)
 		if !old.deleted() {
 			s.kindN[old.kind]--
+			if moving {
+				s.movingN[old.kind]--
+			}
 			if !moving {
 				s.unindex(slot, old)
 				if b, ok := old.bound(); ok && (ns.deleted() || !sameGeometry(old, ns)) {
@@ -209,6 +212,9 @@ func (s *Store) replace(slot uint32, old, ns *state) {
 		return
 	}
 	s.kindN[ns.kind]++
+	if moving {
+		s.movingN[ns.kind]++
+	}
 	switch {
 	case !moving:
 		s.index(slot, ns)
@@ -332,6 +338,7 @@ func (s *Store) startMoving(slot uint32) *track {
 	s.unindex(slot, st)
 	tr := &track{}
 	s.tracks[slot] = tr
+	s.movingN[st.kind]++
 	if p, ok := anchor(st.geometry()); ok {
 		s.grid.Set(slot, p)
 	}

@@ -48,16 +48,23 @@ func (s *Store) Nearest(ctx context.Context, p orb.Point, k int, q Query) ([]Nei
 		}
 	}
 	filters := s.compileFilters(q.Where)
-	best := &neighbors{}
-	seen := make(map[uint32]bool)
+	best := make(neighbors, 0, k)
+	// Now, every entity is in exactly one index; as of a past instant one may be
+	// met twice (in the current and in the past R-tree).
+	var seen map[uint32]bool
+	if q.At != 0 {
+		seen = make(map[uint32]bool)
+	}
 	looked := 0
 	var err error
 	// consider computes slot's true distance and keeps it if it is among the best.
 	consider := func(slot uint32) {
-		if seen[slot] {
-			return
+		if seen != nil {
+			if seen[slot] {
+				return
+			}
+			seen[slot] = true
 		}
-		seen[slot] = true
 		st := s.stateAt(slot, q.At)
 		if st == nil || kinds != nil && !kinds[st.kind] || ids != nil && !ids[slot] || !s.matchFilters(st, filters) {
 			return
@@ -78,7 +85,7 @@ func (s *Store) Nearest(ctx context.Context, p orb.Point, k int, q Query) ([]Nei
 		if best.Len() < k {
 			return inf
 		}
-		return (*best)[0].dist
+		return best[0].dist
 	}
 	visit := func(slot uint32, lower float64) bool {
 		if lower > full() {
@@ -91,10 +98,18 @@ func (s *Store) Nearest(ctx context.Context, p orb.Point, k int, q Query) ([]Nei
 		consider(slot)
 		return true
 	}
-	s.rt.Nearby(p, visit)
 	if q.At == 0 {
-		s.grid.Nearby(p, func(slot uint32, _ orb.Point, d float64) bool { return visit(slot, d) })
+		// Look only where entities of the asked kinds are: a search for the
+		// nearest vehicles must not walk every building first.
+		static, moving := s.kindsWhere(kinds)
+		if static {
+			s.rt.Nearby(p, visit)
+		}
+		if moving {
+			s.grid.Nearby(p, func(slot uint32, _ orb.Point, d float64) bool { return visit(slot, d) })
+		}
 	} else {
+		s.rt.Nearby(p, visit)
 		s.past.Nearby(p, visit)
 		for slot, tr := range s.tracks {
 			if tr != nil {
@@ -105,7 +120,7 @@ func (s *Store) Nearest(ctx context.Context, p orb.Point, k int, q Query) ([]Nei
 	if err != nil {
 		return nil, err
 	}
-	found := []candidate(*best)
+	found := []candidate(best)
 	slices.SortFunc(found, func(a, b candidate) int {
 		if a.dist != b.dist {
 			if a.dist < b.dist {
@@ -159,4 +174,16 @@ func (h *neighbors) offer(k int, c candidate) {
 		(*h)[0] = c
 		heap.Fix(h, 0)
 	}
+}
+
+// kindsWhere reports whether any live entity of the kinds (nil: any kind) is
+// static, and whether any moves.
+func (s *Store) kindsWhere(kinds map[uint16]bool) (static, moving bool) {
+	for k, n := range s.kindN {
+		if kinds == nil || kinds[k] {
+			static = static || n > s.movingN[k]
+			moving = moving || s.movingN[k] > 0
+		}
+	}
+	return static, moving
 }

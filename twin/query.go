@@ -119,11 +119,7 @@ func (s *Store) Query(ctx context.Context, q Query) (Result, error) {
 		page = page[:q.Limit]
 		res.Next = cursorOf(page[len(page)-1])
 	}
-	res.Entities = make([]Entity, 0, len(page))
-	for _, slot := range page {
-		e, _ := s.entityAt(slot, q.At)
-		res.Entities = append(res.Entities, e)
-	}
+	res.Entities = s.entitiesAt(page, q.At)
 	return res, nil
 }
 

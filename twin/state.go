@@ -126,10 +126,15 @@ func (p cprop) value(sym *symbols) Value {
 
 // expandProps turns compact properties back into sorted Properties.
 func expandProps(sym *symbols, cps []cprop) Properties {
+	return expandPropsInto(make(Properties, len(cps)), sym, cps)
+}
+
+// expandPropsInto writes compact properties, sorted, into ps (of the same
+// length); nil when there are none.
+func expandPropsInto(ps Properties, sym *symbols, cps []cprop) Properties {
 	if len(cps) == 0 {
 		return nil
 	}
-	ps := make(Properties, len(cps))
 	for i, p := range cps {
 		ps[i] = Prop{Key: sym.name(p.key), Value: p.value(sym)}
 	}
@@ -215,6 +220,12 @@ func newState(sym *symbols, kinds *symbols, e *Entity, from int64, version uint3
 
 // entity materialises a state as a public Entity.
 func (s *state) entity(st *Store, id ID) Entity {
+	return s.entityWith(st, id, make(Properties, len(s.props)))
+}
+
+// entityWith materialises a state with its properties written into props, which
+// has room for exactly them.
+func (s *state) entityWith(st *Store, id ID, props Properties) Entity {
 	e := Entity{
 		ID:        id,
 		Kind:      Kind(st.kinds.name(uint32(s.kind))),
@@ -222,7 +233,7 @@ func (s *state) entity(st *Store, id ID) Entity {
 		Height:    float64(s.height),
 		MinHeight: float64(s.minH),
 		Levels:    int(s.levels),
-		Props:     expandProps(st.sym, s.props),
+		Props:     expandPropsInto(props, st.sym, s.props),
 		Version:   uint64(s.version),
 		ValidFrom: time.Unix(0, s.from).UTC(),
 	}

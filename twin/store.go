@@ -77,6 +77,7 @@ type Store struct {
 	// metrics maps a metric symbol to the channels of that metric.
 	metrics map[uint32]map[uint32]*series.Series
 	kindN   map[uint16]int // live entities per kind
+	movingN map[uint16]int // live moving entities per kind
 	// refs holds the slots of the observations and positions of the batch being
 	// applied (see checkRefs).
 	refs []uint32
@@ -104,6 +105,7 @@ func New(cfg Config) (*Store, error) {
 		byCell:  make(map[uint64][]uint32),
 		metrics: make(map[uint32]map[uint32]*series.Series),
 		kindN:   make(map[uint16]int),
+		movingN: make(map[uint16]int),
 		feed:    newFeed(cfg.FeedSize),
 	}, nil
 }
@@ -231,12 +233,35 @@ func (s *Store) entityAt(slot uint32, t int64) (Entity, bool) {
 	if st == nil {
 		return Entity{}, false
 	}
-	e := st.entity(s, s.ids.id(slot))
+	return s.materialise(slot, st, t, make(Properties, len(st.props))), true
+}
+
+// entitiesAt materialises slots that exist at t, their properties sharing one
+// allocation: a page of ten thousand entities is two allocations, not ten
+// thousand. Must hold s.mu.
+func (s *Store) entitiesAt(slots []uint32, t int64) []Entity {
+	n := 0
+	for _, slot := range slots {
+		n += len(s.stateAt(slot, t).props)
+	}
+	slab := make(Properties, n)
+	out := make([]Entity, len(slots))
+	for i, slot := range slots {
+		st := s.stateAt(slot, t)
+		k := len(st.props)
+		out[i] = s.materialise(slot, st, t, slab[:k:k])
+		slab = slab[k:]
+	}
+	return out
+}
+
+func (s *Store) materialise(slot uint32, st *state, t int64, props Properties) Entity {
+	e := st.entityWith(s, s.ids.id(slot), props)
 	if s.tracks[slot] != nil {
 		e.Moving = true
 		e.Geometry = s.geometryAt(slot, st, t)
 	}
-	return e, true
+	return e
 }
 
 // cellOf returns the base-resolution H3 cell of slot now, computing and caching it

@@ -7,9 +7,12 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"citytwin/datasets"
@@ -56,14 +59,27 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	quick := fs.Bool("quick", false, "a city ten times smaller (targets still shown for the full size)")
 	asJSON := fs.Bool("json", false, "print the figures as JSON")
 	seed := fs.Uint64("seed", 1, "seed of the city")
+	only := fs.String("only", "", "measure only the figures whose step name contains this (load, moves, observations, nearest, bbox, district, aggregate); the city is always generated and loaded")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measurements to this file")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	scale := 1
 	if *quick {
 		scale = 10
 	}
-	b := &bencher{ctx: ctx, log: stderr, r: rand.New(rand.NewPCG(*seed, 99)), scale: scale}
+	b := &bencher{ctx: ctx, log: stderr, r: rand.New(rand.NewPCG(*seed, 99)), scale: scale, only: *only}
 	if err := b.run(*seed); err != nil {
 		return err
 	}
@@ -109,6 +125,7 @@ type bencher struct {
 	log     io.Writer
 	r       *rand.Rand
 	scale   int
+	only    string
 	figures []benchFigure
 	store   *twin.Store
 	city    *datasets.City
@@ -136,13 +153,19 @@ func (b *bencher) run(seed uint64) error {
 	b.city = city
 	b.add(benchFigure{Name: "generate the metropolis", Value: time.Since(start).Seconds(), Unit: "s", Target: 30.0 / float64(b.scale),
 		Note: fmt.Sprintf("%d buildings, %d sensors, %d vehicles", len(city.Buildings), len(city.Sensors), len(city.Vehicles))})
-	steps := []func() error{b.load, b.moves, b.observations, b.nearest, b.bbox, b.district, b.aggregate}
+	steps := []struct {
+		name string
+		run  func() error
+	}{{"load", b.load}, {"moves", b.moves}, {"observations", b.observations}, {"nearest", b.nearest}, {"bbox", b.bbox}, {"district", b.district}, {"aggregate", b.aggregate}}
 	for _, step := range steps {
 		if err := b.ctx.Err(); err != nil {
 			return err
 		}
+		if step.name != "load" && !strings.Contains(step.name, b.only) {
+			continue
+		}
 		runtime.GC() // each figure starts without the garbage of the last
-		if err := step(); err != nil {
+		if err := step.run(); err != nil {
 			return err
 		}
 	}
