@@ -49,7 +49,7 @@ func newBoxBounder(p orb.Point) boxBounder {
 		q.ok = true
 		q.absLat = math.Abs(p[1])
 		q.sinAbs, q.cosLat = math.Sincos(q.absLat * degToRad)
-		q.cosLat = math.Max(0, q.cosLat)
+		q.cosLat = max(0, q.cosLat)
 	}
 	return q
 }
@@ -67,9 +67,9 @@ func (q *boxBounder) lower(b orb.Bound) float64 {
 	var dLon, dLat float64
 	switch {
 	case x < b.Min[0]:
-		dLon = math.Min(b.Min[0]-x, x+360-b.Max[0])
+		dLon = min(b.Min[0]-x, x+360-b.Max[0])
 	case x > b.Max[0]:
-		dLon = math.Min(x-b.Max[0], b.Min[0]+360-x)
+		dLon = min(x-b.Max[0], b.Min[0]+360-x)
 	}
 	switch {
 	case y < b.Min[1]:
@@ -95,9 +95,9 @@ func (q *boxBounder) lower(b orb.Bound) float64 {
 func (q *boxBounder) scale(b orb.Bound) float64 {
 	// Taylor's theorem with |cos| ≤ 1 for the remainder, towards the pole
 	// or towards the equator from |φp|.
-	far := math.Max(math.Abs(b.Min[1]), math.Abs(b.Max[1]))
+	far := max(math.Abs(b.Min[1]), math.Abs(b.Max[1]))
 	d := (far - q.absLat) * degToRad
-	c := math.Max(0, q.cosLat-q.sinAbs*d-d*d/2)
+	c := max(0, q.cosLat-q.sinAbs*d-d*d/2)
 	return q.cosLat * c
 }
 

@@ -7,8 +7,8 @@ import (
 )
 
 // Fast paths of Intersects and Contains for the pairs of types a city
-// queries most: a point against anything, and a box against a box, a line or
-// a polygon. Each gives exactly the answer of the general decomposition
+// queries most: a point against anything, a box against a box, a line or
+// a polygon, and a shape against an area (pairs_area.go). Each gives exactly the answer of the general decomposition
 // (pairs_test.go compares them), without allocating: it computes the same
 // bound that decompose would, makes the same bound checks, and then either
 // runs the one test that the general path would reduce to, or settles the
@@ -29,7 +29,10 @@ func intersectsFast(a, b orb.Geometry) (result, ok bool) {
 	if box, isBox := a.(orb.Bound); isBox {
 		return boxRelate(box, b, false)
 	}
-	return false, false
+	if r, ok := areaRelate(b, a, false); ok {
+		return r, true
+	}
+	return areaRelate(a, b, false)
 }
 
 // containsFast is Contains(a, b) for the pairs it knows.
@@ -40,7 +43,7 @@ func containsFast(a, b orb.Geometry) (result, ok bool) {
 	if box, isBox := a.(orb.Bound); isBox {
 		return boxRelate(box, b, true)
 	}
-	return false, false
+	return areaRelate(a, b, true)
 }
 
 // pointRelate is Intersects(p, g), or Contains(g, p) when within is true.

@@ -407,3 +407,37 @@ func BenchmarkIntersectsPolygonBound(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tests/s")
 }
+
+// Buildings of 10 vertices from a district's bounding box, the candidates
+// of the twin's district query, against its 12-gon.
+func BenchmarkWithinPolygonPolygon(b *testing.B) {
+	r := newRand(33)
+	c := orb.Point{24.94, 60.17}
+	district := benchDistrict(r, c, 0.0144)
+	db := district.Bound()
+	polys := make([]orb.Geometry, 1024)
+	for i := range polys {
+		at := orb.Point{db.Min[0] + r.Float64()*(db.Max[0]-db.Min[0]), db.Min[1] + r.Float64()*(db.Max[1]-db.Min[1])}
+		polys[i] = orb.Polygon{randomPolygon(r, at, 10, 0.00005, 0.00015)}
+	}
+	for _, bc := range []struct {
+		name   string
+		within func(a, b orb.Geometry) bool
+	}{
+		{"fast", Within},
+		{"general", func(a, b orb.Geometry) bool { return containsGeneral(b, a) }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			var d orb.Geometry = district
+			b.ReportAllocs()
+			in := 0
+			for i := 0; b.Loop(); i++ {
+				if bc.within(polys[i&1023], d) {
+					in++
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tests/s")
+			b.ReportMetric(float64(in)/float64(b.N), "inside/test")
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/paulmach/orb"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tidwall/rtree"
 )
@@ -22,9 +23,17 @@ type RTree[T comparable] struct {
 	// DistanceToBound and a planar box search disagree about them, Nearby
 	// takes the slower best-first walk.
 	odd int
-	// pool holds the queues of Nearby, set by the first Insert and shared
-	// with copies (a sync.Pool is safe for concurrent use).
-	pool *sync.Pool
+	// shared holds the queues of Nearby and its radius hint, set by the
+	// first Insert and shared with copies (both are safe for concurrent use).
+	shared *nearbyShared[T]
+}
+
+type nearbyShared[T any] struct {
+	pool sync.Pool
+	// hint is the float64 bits of the cap radius at which the last search
+	// stopped: where a city is dense, the next one likely needs no more.
+	// It only sets where the rounds start, never what they yield.
+	hint atomic.Uint64
 }
 
 // plainBox reports whether b is an ordinary box on the globe, one that a
@@ -78,8 +87,8 @@ func bound64(min, max [2]float32) orb.Bound {
 func (t *RTree[T]) Insert(b orb.Bound, v T) {
 	min, max := box32(b)
 	t.tr.Insert(min, max, v)
-	if t.pool == nil {
-		t.pool = &sync.Pool{New: func() any { return new(nearbyQueues[T]) }}
+	if t.shared == nil {
+		t.shared = &nearbyShared[T]{pool: sync.Pool{New: func() any { return new(nearbyQueues[T]) }}}
 	}
 	if !plainBox(b) {
 		t.odd++
@@ -137,13 +146,13 @@ func (t *RTree[T]) Nearby(p orb.Point, fn func(v T, lowerBoundMetres float64) bo
 		return
 	}
 	q := newBoxBounder(p)
-	qs := t.pool.Get().(*nearbyQueues[T])
+	qs := t.shared.pool.Get().(*nearbyQueues[T])
 	defer func() {
 		// Drop the references T may hold before pooling.
 		clear(qs.cheap)
 		clear(qs.exact)
 		qs.cheap, qs.exact = qs.cheap[:0], qs.exact[:0]
-		t.pool.Put(qs)
+		t.shared.pool.Put(qs)
 	}()
 	if t.odd > 0 || !q.ok {
 		t.nearbyWalk(&q, &qs.exact, fn)
@@ -154,11 +163,27 @@ func (t *RTree[T]) Nearby(p orb.Point, fn func(v T, lowerBoundMetres float64) bo
 	// spread evenly over the tree's bound, and no nearer than that bound.
 	tmin, tmax := t.tr.Bounds()
 	tb := bound64(tmin, tmax)
-	radius := math.Max(1, q.lower(tb))
+	near := math.Max(1, q.lower(tb))
+	radius := near
 	if w, h := tb.Max[0]-tb.Min[0], tb.Max[1]-tb.Min[1]; w > 0 && h > 0 {
 		cos := math.Max(1e-3, math.Cos(tb.Center()[1]*degToRad))
 		area := w * h * cos * (EarthRadius * degToRad) * (EarthRadius * degToRad)
 		radius = math.Max(radius, math.Sqrt(16*area/(math.Pi*float64(t.tr.Len()))))
+	}
+	// Where the city is dense that even spread is far too wide, and the
+	// first round would gather thousands: start instead from half the cap
+	// at which the last search stopped, so that the start follows the
+	// density of the places queried (halving lets it shrink; a search that
+	// needs more doubles), but never above the even spread, so that one
+	// search from far away cannot make the next ones gather everything.
+	// Only the start depends on it, not the result.
+	if h := math.Float64frombits(t.shared.hint.Load()); h > 0 {
+		radius = math.Max(near, math.Min(radius, h/2))
+	}
+	hint := func() {
+		if math.Float64bits(radius) != t.shared.hint.Load() {
+			t.shared.hint.Store(math.Float64bits(radius))
+		}
 	}
 	done := math.Inf(-1) // every entry with a bound up to this has been yielded
 	const world = math.Pi * EarthRadius
@@ -214,6 +239,7 @@ func (t *RTree[T]) Nearby(p orb.Point, fn func(v T, lowerBoundMetres float64) bo
 				last = it.d
 			}
 			if !fn(it.v, last) {
+				hint()
 				return
 			}
 		}
@@ -328,5 +354,5 @@ func (t *RTree[T]) Len() int {
 // Copy returns a copy-on-write clone in O(1): the two trees share nodes
 // until either writes. It must not run concurrently with writes to t.
 func (t *RTree[T]) Copy() *RTree[T] {
-	return &RTree[T]{tr: *t.tr.Copy(), odd: t.odd, pool: t.pool}
+	return &RTree[T]{tr: *t.tr.Copy(), odd: t.odd, shared: t.shared}
 }

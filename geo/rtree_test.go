@@ -246,3 +246,46 @@ func BenchmarkRTreeNearbyK10(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "queries/s")
 }
+
+// metropolisItems resembles the twin's benchmark city: 1M address points
+// and 100k sensors in clustered neighbourhoods of a 30 km city, and 200k
+// building-sized boxes among them, in random insertion order.
+func metropolisItems(r *rand.Rand) []item {
+	const points, buildings = 1_100_000, 200_000
+	centres := make([]orb.Point, 3000)
+	spread := make([]float64, len(centres))
+	for i := range centres {
+		centres[i] = orb.Point{24.94 + 0.25*r.NormFloat64(), 60.17 + 0.1*r.NormFloat64()}
+		spread[i] = 0.0005 + 0.004*r.Float64()*r.Float64()
+	}
+	items := make([]item, points+buildings)
+	for i := range items {
+		k := r.IntN(len(centres))
+		c := centres[k]
+		p := orb.Point{c[0] + 2*spread[k]*r.NormFloat64(), c[1] + spread[k]*r.NormFloat64()}
+		b := orb.Bound{Min: p, Max: p}
+		if i >= points {
+			b.Max = orb.Point{p[0] + 0.0001 + 0.0006*r.Float64(), p[1] + 0.00005 + 0.0003*r.Float64()}
+		}
+		items[i] = item{i, b}
+	}
+	r.Shuffle(len(items), func(i, j int) { items[i], items[j] = items[j], items[i] })
+	return items
+}
+
+// k = 10 from the places entities are, over the metropolis.
+func BenchmarkRTreeNearbyK10Metropolis(b *testing.B) {
+	r := newRand(26)
+	items := metropolisItems(r)
+	var tr RTree[int]
+	for _, it := range items {
+		tr.Insert(it.b, it.id)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		p := items[r.IntN(len(items))].b.Min
+		n := 0
+		tr.Nearby(p, func(int, float64) bool { n++; return n < 10 })
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "queries/s")
+}
