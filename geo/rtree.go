@@ -128,8 +128,9 @@ func (t *RTree[T]) Search(b orb.Bound, fn func(b orb.Bound, v T) bool) {
 }
 
 // Nearby calls fn for the entries in non-decreasing order of a lower bound
-// on their distance in metres from p (DistanceToBound of their stored box,
-// clamped to never decrease against rounding); fn false stops. A k-nearest
+// on their distance in metres from p (DistanceToBound of their stored box, or
+// for a box of a metre or so the distance to its centre less its
+// half-diagonal, clamped to never decrease against rounding); fn false stops. A k-nearest
 // search computes each candidate's true distance and stops once the lower
 // bound exceeds its k-th best: no entry yet to come can then be closer.
 //
@@ -185,26 +186,32 @@ func (t *RTree[T]) Nearby(p orb.Point, fn func(v T, lowerBoundMetres float64) bo
 			t.shared.hint.Store(math.Float64bits(radius))
 		}
 	}
-	done := math.Inf(-1) // every entry with a bound up to this has been yielded
 	const world = math.Pi * EarthRadius
+	// Rounds search caps of growing radius. Each round gathers only what the
+	// rounds before did not (a box that meets an earlier round's search box was
+	// found by it), and entries stay queued from round to round, so an entry
+	// costs one bound computation however many rounds a search takes.
+	var prev [2]orb.Bound
+	nprev := 0
 	for {
-		// Entries missed by the search are more than radius away, so their
+		// Entries not yet found are more than radius away, so their
 		// DistanceToBound is above cut (its margin is below this one).
 		cut := radius*(1-1e-9) - 2e-6
 		var seen [2]orb.Bound // boxes searched before in this round
 		nseen := 0
 		collect := func(min, max [2]float32, v T) bool {
 			b := bound64(min, max)
-			lb := q.lower(b)
-			if lb > cut {
-				return true
+			for _, s := range prev[:nprev] {
+				if b.Intersects(s) {
+					return true // gathered in an earlier round
+				}
 			}
 			for _, s := range seen[:nseen] {
 				if b.Intersects(s) {
-					return true // found by an earlier box already
+					return true // found by an earlier box of this round
 				}
 			}
-			qs.cheap.push(nearbyItem[T]{lb, min, max, v})
+			qs.cheap.push(nearbyItem[T]{q.lower(b), min, max, v})
 			return true
 		}
 		if radius >= world {
@@ -221,18 +228,20 @@ func (t *RTree[T]) Nearby(p orb.Point, fn func(v T, lowerBoundMetres float64) bo
 			}
 		}
 		// The exact bound is computed only for entries near the front: an
-		// entry waits in qs.exact until no cheap bound still queued is
-		// below its exact one.
-		for len(qs.cheap) > 0 || len(qs.exact) > 0 {
+		// entry waits in qs.exact until no cheap bound still queued is below
+		// its exact one, and until it is within the cap searched.
+		for {
 			if len(qs.cheap) > 0 && (len(qs.exact) == 0 || qs.cheap[0].d < qs.exact[0].d) {
-				it := qs.cheap.pop()
-				it.d = DistanceToBound(p, bound64(it.min, it.max))
-				// At or below done it was yielded in an earlier round; above
-				// cut, the next round finds it again.
-				if it.d > done && it.d <= cut {
-					qs.exact.push(it)
+				if qs.cheap[0].d > cut {
+					break // nothing queued can be yielded before a wider round
 				}
+				it := qs.cheap.pop()
+				it.d = nearLower(p, it.min, it.max)
+				qs.exact.push(it)
 				continue
+			}
+			if len(qs.exact) == 0 || qs.exact[0].d > cut {
+				break
 			}
 			it := qs.exact.pop()
 			if it.d > last {
@@ -246,9 +255,30 @@ func (t *RTree[T]) Nearby(p orb.Point, fn func(v T, lowerBoundMetres float64) bo
 		if radius >= world {
 			return
 		}
-		done = cut
+		prev, nprev = seen, nseen
 		radius = math.Min(2*radius, world)
 	}
+}
+
+// tinyBox is the largest width and height, in degrees, of a box that nearLower
+// treats as a point: a metre or two, which a float32-widened point always is.
+const tinyBox = 2e-5
+
+// nearLower is the lower bound Nearby orders entries by: DistanceToBound, but
+// for a tiny box (most entries of a city's index are widened points) the
+// distance to its centre less its half-diagonal. That is looser by at most the
+// half-diagonal, and by the triangle inequality no point of the box is nearer;
+// it costs one haversine instead of the spherical distance to a box.
+func nearLower(p orb.Point, min, max [2]float32) float64 {
+	b := bound64(min, max)
+	w, h := b.Max[0]-b.Min[0], b.Max[1]-b.Min[1]
+	if w < 0 || w > tinyBox || h > tinyBox {
+		return DistanceToBound(p, b)
+	}
+	// Half the diagonal, taking cos(lat) as 1 (an overestimate), with room
+	// for the difference between the sphere and the plane at this size.
+	half := 0.5*EarthRadius*degToRad*math.Hypot(w, h)*1.001 + 1e-6
+	return math.Max(0, Distance(p, b.Center())-half)
 }
 
 // nearbyWalk is Nearby by a best-first walk of the tree, for any boxes. Nodes

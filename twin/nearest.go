@@ -57,7 +57,23 @@ func (s *Store) Nearest(ctx context.Context, p orb.Point, k int, q Query) ([]Nei
 	}
 	looked := 0
 	var err error
-	// consider computes slot's true distance and keeps it if it is among the best.
+	// admit reports whether slot, in state st, passes q's conditions.
+	admit := func(slot uint32, st *state) bool {
+		if st == nil || kinds != nil && !kinds[st.kind] || ids != nil && !ids[slot] || !s.matchFilters(st, filters) {
+			return false
+		}
+		return !q.spatial() || s.matchSpatial(&q, slot, st)
+	}
+	offer := func(slot uint32, g orb.Geometry) {
+		if g == nil {
+			return
+		}
+		if d := geo.DistanceToGeometry(p, g); !math.IsInf(d, 1) {
+			best.offer(k, candidate{slot: slot, dist: d})
+		}
+	}
+	// consider computes slot's true distance as of q.At and keeps it if it is
+	// among the best.
 	consider := func(slot uint32) {
 		if seen != nil {
 			if seen[slot] {
@@ -65,19 +81,8 @@ func (s *Store) Nearest(ctx context.Context, p orb.Point, k int, q Query) ([]Nei
 			}
 			seen[slot] = true
 		}
-		st := s.stateAt(slot, q.At)
-		if st == nil || kinds != nil && !kinds[st.kind] || ids != nil && !ids[slot] || !s.matchFilters(st, filters) {
-			return
-		}
-		if q.spatial() && !s.matchSpatial(&q, slot, st) {
-			return
-		}
-		g := s.geometryAt(slot, st, q.At)
-		if g == nil {
-			return
-		}
-		if d := geo.DistanceToGeometry(p, g); !math.IsInf(d, 1) {
-			best.offer(k, candidate{slot: slot, dist: d})
+		if st := s.stateAt(slot, q.At); admit(slot, st) {
+			offer(slot, s.geometryAt(slot, st, q.At))
 		}
 	}
 	// full is the distance beyond which nothing can enter the result.
@@ -87,7 +92,8 @@ func (s *Store) Nearest(ctx context.Context, p orb.Point, k int, q Query) ([]Nei
 		}
 		return best[0].dist
 	}
-	visit := func(slot uint32, lower float64) bool {
+	// more counts the entries looked at and says whether to go on.
+	more := func(lower float64) bool {
 		if lower > full() {
 			return false
 		}
@@ -95,7 +101,6 @@ func (s *Store) Nearest(ctx context.Context, p orb.Point, k int, q Query) ([]Nei
 			err = ctx.Err()
 			return false
 		}
-		consider(slot)
 		return true
 	}
 	if q.At == 0 {
@@ -103,12 +108,37 @@ func (s *Store) Nearest(ctx context.Context, p orb.Point, k int, q Query) ([]Nei
 		// nearest vehicles must not walk every building first.
 		static, moving := s.kindsWhere(kinds)
 		if static {
-			s.rt.Nearby(p, visit)
+			// The R-tree holds only static entities: their geometry is the state's.
+			s.rt.Nearby(p, func(slot uint32, lower float64) bool {
+				if !more(lower) {
+					return false
+				}
+				if st := s.cur[slot]; !st.deleted() && admit(slot, st) {
+					offer(slot, st.geometry())
+				}
+				return true
+			})
 		}
 		if moving {
-			s.grid.Nearby(p, func(slot uint32, _ orb.Point, d float64) bool { return visit(slot, d) })
+			// The grid yields the exact distance to where each one is now.
+			s.grid.Nearby(p, func(slot uint32, _ orb.Point, d float64) bool {
+				if !more(d) {
+					return false
+				}
+				if admit(slot, s.stateAt(slot, 0)) {
+					best.offer(k, candidate{slot: slot, dist: d})
+				}
+				return true
+			})
 		}
 	} else {
+		visit := func(slot uint32, lower float64) bool {
+			if more(lower) {
+				consider(slot)
+				return true
+			}
+			return false
+		}
 		s.rt.Nearby(p, visit)
 		s.past.Nearby(p, visit)
 		for slot, tr := range s.tracks {
@@ -130,10 +160,13 @@ func (s *Store) Nearest(ctx context.Context, p orb.Point, k int, q Query) ([]Nei
 		}
 		return int(int64(a.slot) - int64(b.slot))
 	})
-	out := make([]Neighbor, len(found))
+	slots := make([]uint32, len(found))
 	for i, c := range found {
-		e, _ := s.entityAt(c.slot, q.At)
-		out[i] = Neighbor{Entity: e, Distance: c.dist}
+		slots[i] = c.slot
+	}
+	out := make([]Neighbor, len(found))
+	for i, e := range s.entitiesAt(slots, q.At) {
+		out[i] = Neighbor{Entity: e, Distance: found[i].dist}
 	}
 	return out, nil
 }
