@@ -164,7 +164,7 @@ func (s *Store) AggregateCells(ctx context.Context, a Aggregate) ([]CellValue, e
 			return
 		}
 		var base uint64
-		if s.tracks[slot] == nil && (a.Query.At == 0 || st == s.cur[slot]) {
+		if !s.moves(slot) && (a.Query.At == 0 || st == s.cur[slot]) {
 			base = s.cells[slot] // static: always indexed
 		} else {
 			base = s.cellAt(slot, st, s.geometryAt(slot, st, a.Query.At), a.Query.At)

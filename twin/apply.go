@@ -131,6 +131,9 @@ func (s *Store) slotFor(id ID) uint32 {
 	s.cur = append(s.cur, nil)
 	s.cells = append(s.cells, 0)
 	s.tracks = append(s.tracks, nil)
+	if int(slot>>6) >= len(s.moving) {
+		s.moving = append(s.moving, 0)
+	}
 	return slot
 }
 
@@ -181,7 +184,7 @@ func (s *Store) applyDelete(op *Op) {
 // the store now holds it.
 func (s *Store) published(slot uint32, st *state) *Entity {
 	e := st.entity(s, s.ids.id(slot))
-	if s.tracks[slot] != nil {
+	if s.moves(slot) {
 		e.Moving = true
 		e.Geometry = s.geometryAt(slot, st, 0)
 	}
@@ -191,7 +194,7 @@ func (s *Store) published(slot uint32, st *state) *Entity {
 // replace makes ns the current state of slot, keeping old in the history and the
 // indexes up to date.
 func (s *Store) replace(slot uint32, old, ns *state) {
-	moving := s.tracks[slot] != nil
+	moving := s.moves(slot)
 	if old != nil {
 		s.hist[slot] = append(s.hist[slot], old)
 		if !old.deleted() {
@@ -338,6 +341,7 @@ func (s *Store) startMoving(slot uint32) *track {
 	s.unindex(slot, st)
 	tr := &track{}
 	s.tracks[slot] = tr
+	s.moving[slot>>6] |= 1 << (slot & 63)
 	s.movingN[st.kind]++
 	if p, ok := anchor(st.geometry()); ok {
 		s.grid.Set(slot, p)

@@ -338,7 +338,7 @@ func (s *Store) matchSpatial(q *Query, slot uint32, st *state) bool {
 
 // cellAt is the base-resolution cell of slot's geometry g at t.
 func (s *Store) cellAt(slot uint32, st *state, g orb.Geometry, t int64) uint64 {
-	if t == 0 || st == s.cur[slot] && s.tracks[slot] == nil {
+	if t == 0 || st == s.cur[slot] && !s.moves(slot) {
 		return s.cellOf(slot, g)
 	}
 	p, ok := anchor(g)

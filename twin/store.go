@@ -70,6 +70,7 @@ type Store struct {
 	// a cell costs about 1.4 µs, too much for the move path). Accessed atomically.
 	cells  []uint64
 	tracks []*track           // per slot, nil unless the entity moves
+	moving []uint64           // a bit per slot: whether tracks[slot] is set
 	rt     *geo.RTree[uint32] // bounds of current static geometry
 	past   *geo.RTree[uint32] // bounds of superseded geometry, for as-of queries
 	grid   *geo.PointGrid     // current positions of moving entities
@@ -213,9 +214,15 @@ func (s *Store) stateAt(slot uint32, t int64) *state {
 	return st
 }
 
+// moves reports whether slot has ever moved (has a track). It reads a bitset of
+// 1 bit a slot, which stays in cache where the tracks column would cost a miss
+// per entity in every query.
+func (s *Store) moves(slot uint32) bool { return s.moving[slot>>6]&(1<<(slot&63)) != 0 }
+
 // geometryAt is slot's geometry at t, following its track when it moves.
 func (s *Store) geometryAt(slot uint32, st *state, t int64) orb.Geometry {
-	if tr := s.tracks[slot]; tr != nil {
+	if s.moves(slot) {
+		tr := s.tracks[slot]
 		if t == 0 {
 			if p, ok := s.grid.Point(slot); ok {
 				return p
@@ -257,7 +264,7 @@ func (s *Store) entitiesAt(slots []uint32, t int64) []Entity {
 
 func (s *Store) materialise(slot uint32, st *state, t int64, props Properties) Entity {
 	e := st.entityWith(s, s.ids.id(slot), props)
-	if s.tracks[slot] != nil {
+	if s.moves(slot) {
 		e.Moving = true
 		e.Geometry = s.geometryAt(slot, st, t)
 	}
