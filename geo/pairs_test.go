@@ -321,3 +321,31 @@ func TestDistanceToGeometryPointAllocs(t *testing.T) {
 		t.Errorf("DistanceToGeometry(point, point) allocates %v times", n)
 	}
 }
+
+func TestPointPredicatesMatchGeneral(t *testing.T) {
+	r := newRand(77)
+	shapes := []orb.Geometry{
+		orb.Bound{Min: orb.Point{0, 0}, Max: orb.Point{1, 1}},
+		orb.Polygon{{{0, 0}, {1, 0}, {1, 1}, {0, 1}, {0, 0}}, {{0.25, 0.25}, {0.25, 0.75}, {0.75, 0.75}, {0.75, 0.25}, {0.25, 0.25}}},
+		orb.MultiPolygon{{{{0, 0}, {0.5, 0}, {0.5, 0.5}, {0, 0}}}, {{{0.6, 0.6}, {1, 0.6}, {1, 1}, {0.6, 0.6}}}},
+		orb.LineString{{0, 0}, {0.5, 0.5}, {1, 0}},
+		orb.Collection{orb.Point{0.5, 0.5}, orb.LineString{{0, 1}, {1, 1}}},
+		orb.MultiPoint{{0.5, 0.5}, {0, 0}},
+		orb.Point{0.5, 0.5},
+	}
+	for range 20000 {
+		// points on a coarse lattice land on vertices and edges often
+		p := orb.Point{float64(r.IntN(9)) / 8, float64(r.IntN(9)) / 8}
+		if r.IntN(2) == 0 {
+			p = orb.Point{r.Float64()*1.2 - 0.1, r.Float64()*1.2 - 0.1}
+		}
+		for _, g := range shapes {
+			if got, want := PointIntersects(p, g), Intersects(p, g); got != want {
+				t.Fatalf("PointIntersects(%v, %v) = %v, Intersects = %v", p, g, got, want)
+			}
+			if got, want := PointWithin(p, g), Within(p, g); got != want {
+				t.Fatalf("PointWithin(%v, %v) = %v, Within = %v", p, g, got, want)
+			}
+		}
+	}
+}

@@ -72,6 +72,24 @@ func Within(a, b orb.Geometry) bool {
 	return Contains(b, a)
 }
 
+// PointIntersects is Intersects(p, g), and PointWithin is Within(p, g), for a
+// caller that holds a bare point: they answer without converting it to an
+// orb.Geometry, which would allocate once for every entity a query tests.
+func PointIntersects(p orb.Point, g orb.Geometry) bool {
+	if r, ok := pointRelate(p, g, false); ok {
+		return r
+	}
+	return intersectsGeneral(p, g)
+}
+
+// PointWithin is Within(p, g); see PointIntersects.
+func PointWithin(p orb.Point, g orb.Geometry) bool {
+	if r, ok := pointRelate(p, g, true); ok {
+		return r
+	}
+	return containsGeneral(g, p)
+}
+
 // pointIntersects is Intersects(p, g) without decomposing p.
 func pointIntersects(p orb.Point, g orb.Geometry) bool {
 	if r, ok := pointRelate(p, g, false); ok {

@@ -167,7 +167,11 @@ func (s *Store) AggregateCells(ctx context.Context, a Aggregate) ([]CellValue, e
 		if !s.moves(slot) && (a.Query.At == 0 || st == s.cur[slot]) {
 			base = s.cells[slot] // static: always indexed
 		} else {
-			base = s.cellAt(slot, st, s.geometryAt(slot, st, a.Query.At), a.Query.At)
+			p, ok := s.anchorAt(slot, st, a.Query.At)
+			if !ok {
+				return
+			}
+			base = s.cellAt(slot, st, p, a.Query.At)
 		}
 		if base == 0 {
 			return

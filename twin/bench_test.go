@@ -201,7 +201,7 @@ func BenchmarkBBox100(b *testing.B) {
 	total := 0
 	latencies(b, func(int) {
 		p := benchPoint(r)
-		res, err := s.Query(ctx, twin.Query{BBox: []orb.Bound{datasets.BoxAround(p, 0.00085)}})
+		res, err := s.Query(ctx, twin.Query{BBox: []orb.Bound{datasets.BoxAround(p, 0.0008)}})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -216,7 +216,7 @@ func BenchmarkDistrictPolygon(b *testing.B) {
 	ctx := context.Background()
 	total := 0
 	latencies(b, func(int) {
-		res, err := s.Query(ctx, twin.Query{Within: datasets.District(benchPoint(r), 0.0144, r)})
+		res, err := s.Query(ctx, twin.Query{Within: datasets.District(benchPoint(r), 0.0119, r)})
 		if err != nil {
 			b.Fatal(err)
 		}

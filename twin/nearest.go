@@ -48,6 +48,7 @@ func (s *Store) Nearest(ctx context.Context, p orb.Point, k int, q Query) ([]Nei
 		}
 	}
 	filters := s.compileFilters(q.Where)
+	spatial := newSpatialTest(&q)
 	best := make(neighbors, 0, k)
 	// Now, every entity is in exactly one index; as of a past instant one may be
 	// met twice (in the current and in the past R-tree).
@@ -62,7 +63,7 @@ func (s *Store) Nearest(ctx context.Context, p orb.Point, k int, q Query) ([]Nei
 		if st == nil || kinds != nil && !kinds[st.kind] || ids != nil && !ids[slot] || !s.matchFilters(st, filters) {
 			return false
 		}
-		return !q.spatial() || s.matchSpatial(&q, slot, st)
+		return spatial.match(s, slot, st)
 	}
 	offer := func(slot uint32, g orb.Geometry) {
 		if g == nil {

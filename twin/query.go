@@ -146,13 +146,14 @@ func (s *Store) match(ctx context.Context, q *Query) ([]uint32, error) {
 		return nil, nil
 	}
 	filters := s.compileFilters(q.Where)
+	spatial := newSpatialTest(q)
 	var out []uint32
 	test := func(slot uint32) {
 		st := s.stateAt(slot, q.At)
 		if st == nil || kinds != nil && !kinds[st.kind] || !s.matchFilters(st, filters) {
 			return
 		}
-		if q.spatial() && !s.matchSpatial(q, slot, st) {
+		if !spatial.match(s, slot, st) {
 			return
 		}
 		out = append(out, slot)
@@ -289,24 +290,40 @@ func pow7(n int) int {
 	return p
 }
 
-// matchSpatial tests the exact geometry of slot (at q.At) against every spatial
-// condition of q.
-func (s *Store) matchSpatial(q *Query, slot uint32, st *state) bool {
+// spatialTest holds a query's spatial conditions ready to test many entities
+// with: the boxes converted to geometries once, not once an entity.
+type spatialTest struct {
+	q     *Query
+	boxes []orb.Geometry
+}
+
+func newSpatialTest(q *Query) *spatialTest {
+	if !q.spatial() {
+		return nil
+	}
+	t := &spatialTest{q: q, boxes: make([]orb.Geometry, len(q.BBox))}
+	for i, b := range q.BBox {
+		t.boxes[i] = b
+	}
+	return t
+}
+
+// match tests the exact geometry of slot (at q.At) against every spatial
+// condition; a nil test passes everything.
+func (t *spatialTest) match(s *Store, slot uint32, st *state) bool {
+	if t == nil {
+		return true
+	}
+	q := t.q
+	if p, ok := s.pointAt(slot, st, q.At); ok {
+		return t.matchPoint(s, slot, st, p)
+	}
 	g := s.geometryAt(slot, st, q.At)
 	if g == nil {
 		return false
 	}
-	if len(q.BBox) > 0 {
-		hit := false
-		for _, b := range q.BBox {
-			if geo.Intersects(g, b) {
-				hit = true
-				break
-			}
-		}
-		if !hit {
-			return false
-		}
+	if len(t.boxes) > 0 && !slices.ContainsFunc(t.boxes, func(b orb.Geometry) bool { return geo.Intersects(g, b) }) {
+		return false
 	}
 	if q.Within != nil && !geo.Within(g, q.Within) {
 		return false
@@ -318,32 +335,43 @@ func (s *Store) matchSpatial(q *Query, slot uint32, st *state) bool {
 		return false
 	}
 	if len(q.Cells) > 0 {
-		base := s.cellAt(slot, st, g, q.At)
-		if base == 0 {
-			return false
-		}
-		hit := false
-		for _, c := range q.Cells {
-			if geo.Parent(h3.Cell(base), c.Resolution()) == c {
-				hit = true
-				break
-			}
-		}
-		if !hit {
-			return false
-		}
+		p, ok := anchor(g)
+		return ok && t.inCells(s.cellAt(slot, st, p, q.At))
 	}
 	return true
 }
 
-// cellAt is the base-resolution cell of slot's geometry g at t.
-func (s *Store) cellAt(slot uint32, st *state, g orb.Geometry, t int64) uint64 {
-	if t == 0 || st == s.cur[slot] && !s.moves(slot) {
-		return s.cellOf(slot, g)
+// matchPoint is match for an entity that is a point now (p), without making
+// an orb.Geometry of it.
+func (t *spatialTest) matchPoint(s *Store, slot uint32, st *state, p orb.Point) bool {
+	q := t.q
+	if len(q.BBox) > 0 && !slices.ContainsFunc(q.BBox, func(b orb.Bound) bool { return b.Contains(p) }) {
+		return false
 	}
-	p, ok := anchor(g)
-	if !ok {
-		return 0
+	if q.Within != nil && !geo.PointWithin(p, q.Within) {
+		return false
+	}
+	if q.Intersects != nil && !geo.PointIntersects(p, q.Intersects) {
+		return false
+	}
+	if q.Near != nil && geo.Distance(q.Near.Center, p) > q.Near.Radius {
+		return false
+	}
+	return len(q.Cells) == 0 || t.inCells(s.cellAt(slot, st, p, q.At))
+}
+
+// inCells reports whether the base cell descends from one of the query's cells.
+func (t *spatialTest) inCells(base uint64) bool {
+	if base == 0 {
+		return false
+	}
+	return slices.ContainsFunc(t.q.Cells, func(c h3.Cell) bool { return geo.Parent(h3.Cell(base), c.Resolution()) == c })
+}
+
+// cellAt is the base-resolution cell of slot at t, whose anchor point is p.
+func (s *Store) cellAt(slot uint32, st *state, p orb.Point, t int64) uint64 {
+	if t == 0 || st == s.cur[slot] && !s.moves(slot) {
+		return s.cellOf(slot, p)
 	}
 	return uint64(geo.Cell(p, h3Base))
 }

@@ -219,17 +219,33 @@ func (s *Store) stateAt(slot uint32, t int64) *state {
 // per entity in every query.
 func (s *Store) moves(slot uint32) bool { return s.moving[slot>>6]&(1<<(slot&63)) != 0 }
 
-// geometryAt is slot's geometry at t, following its track when it moves.
-func (s *Store) geometryAt(slot uint32, st *state, t int64) orb.Geometry {
+// pointAt is slot's position at t when its geometry there is a point: where a
+// moving entity was last reported, or a point state's own.
+func (s *Store) pointAt(slot uint32, st *state, t int64) (orb.Point, bool) {
 	if s.moves(slot) {
-		tr := s.tracks[slot]
 		if t == 0 {
 			if p, ok := s.grid.Point(slot); ok {
-				return p
+				return p, true
 			}
-		} else if p, ok := tr.at(t); ok {
-			return p
+		} else if p, ok := s.tracks[slot].at(t); ok {
+			return p, true
 		}
+	}
+	return st.pt, st.flags&flagPoint != 0
+}
+
+// anchorAt is the point that stands for slot at t in the H3 index.
+func (s *Store) anchorAt(slot uint32, st *state, t int64) (orb.Point, bool) {
+	if p, ok := s.pointAt(slot, st, t); ok {
+		return p, true
+	}
+	return anchor(st.geometry())
+}
+
+// geometryAt is slot's geometry at t, following its track when it moves.
+func (s *Store) geometryAt(slot uint32, st *state, t int64) orb.Geometry {
+	if p, ok := s.pointAt(slot, st, t); ok {
+		return p
 	}
 	return st.geometry()
 }
@@ -274,13 +290,9 @@ func (s *Store) materialise(slot uint32, st *state, t int64, props Properties) E
 // cellOf returns the base-resolution H3 cell of slot now, computing and caching it
 // for moving entities. Safe under the read lock: the cache is written atomically and
 // any racing writer stores the same value.
-func (s *Store) cellOf(slot uint32, g orb.Geometry) uint64 {
+func (s *Store) cellOf(slot uint32, p orb.Point) uint64 {
 	if c := atomic.LoadUint64(&s.cells[slot]); c != 0 {
 		return c
-	}
-	p, ok := anchor(g)
-	if !ok {
-		return 0
 	}
 	c := uint64(geo.Cell(p, h3Base))
 	atomic.StoreUint64(&s.cells[slot], c)
