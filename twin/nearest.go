@@ -65,12 +65,17 @@ func (s *Store) Nearest(ctx context.Context, p orb.Point, k int, q Query) ([]Nei
 		}
 		return spatial.match(s, slot, st)
 	}
-	offer := func(slot uint32, g orb.Geometry) {
-		if g == nil {
+	// offer computes the true distance of slot, in state st, at q.At and keeps it
+	// if it is among the best.
+	offer := func(slot uint32, st *state) {
+		if pt, ok := s.pointAt(slot, st, q.At); ok {
+			best.offer(k, candidate{slot: slot, dist: geo.Distance(p, pt)})
 			return
 		}
-		if d := geo.DistanceToGeometry(p, g); !math.IsInf(d, 1) {
-			best.offer(k, candidate{slot: slot, dist: d})
+		if g := st.geometry(); g != nil {
+			if d := geo.DistanceToGeometry(p, g); !math.IsInf(d, 1) {
+				best.offer(k, candidate{slot: slot, dist: d})
+			}
 		}
 	}
 	// consider computes slot's true distance as of q.At and keeps it if it is
@@ -83,7 +88,7 @@ func (s *Store) Nearest(ctx context.Context, p orb.Point, k int, q Query) ([]Nei
 			seen[slot] = true
 		}
 		if st := s.stateAt(slot, q.At); admit(slot, st) {
-			offer(slot, s.geometryAt(slot, st, q.At))
+			offer(slot, st)
 		}
 	}
 	// full is the distance beyond which nothing can enter the result.
@@ -109,13 +114,13 @@ func (s *Store) Nearest(ctx context.Context, p orb.Point, k int, q Query) ([]Nei
 		// nearest vehicles must not walk every building first.
 		static, moving := s.kindsWhere(kinds)
 		if static {
-			// The R-tree holds only static entities: their geometry is the state's.
+			// The R-tree holds only live static entities.
 			s.rt.Nearby(p, func(slot uint32, lower float64) bool {
 				if !more(lower) {
 					return false
 				}
 				if st := s.cur[slot]; !st.deleted() && admit(slot, st) {
-					offer(slot, st.geometry())
+					offer(slot, st)
 				}
 				return true
 			})
