@@ -128,20 +128,20 @@ func (t *RTree[T]) Search(b orb.Bound, fn func(b orb.Bound, v T) bool) {
 }
 
 // Nearby calls fn for the entries in non-decreasing order of a lower bound
-// on their distance in metres from p (DistanceToBound of their stored box, or
-// for a box of a metre or so the distance to its centre less its
-// half-diagonal, clamped to never decrease against rounding); fn false stops. A k-nearest
-// search computes each candidate's true distance and stops once the lower
-// bound exceeds its k-th best: no entry yet to come can then be closer.
+// on their distance in metres from p (clamped to never decrease against
+// rounding); fn false stops. A k-nearest search computes each candidate's
+// true distance and stops once the lower bound exceeds its k-th best: no
+// entry yet to come can then be closer.
 //
-// The search runs in rounds over growing caps around p: each round finds
-// the entries near enough with a plain box search of BoundAround (no queue
-// of nodes), skips those the cheap boxBounder already puts beyond the
-// cap, and yields the rest in order of their exact DistanceToBound. That is
-// exact across the antimeridian and near the poles too, since BoundAround
-// covers the cap there. Trees holding boxes that a planar search cannot
-// place (NaN, wrapping or off the globe) and queries from such points take
-// a best-first walk of the tree instead.
+// The search runs in rounds over growing caps around p: each round finds the
+// entries it has not met yet with a plain box search of BoundAround (no queue
+// of nodes) and yields those within the cap in order of the cheap boxBounder
+// bound, which at city range is within parts per billion of DistanceToBound.
+// It is exact across the antimeridian and near the poles too, since
+// BoundAround covers the cap there (the bound is just looser). Trees holding
+// boxes that a planar search cannot place (NaN, wrapping or off the globe)
+// and queries from such points take a best-first walk of the tree instead,
+// ordered by DistanceToBound.
 func (t *RTree[T]) Nearby(p orb.Point, fn func(v T, lowerBoundMetres float64) bool) {
 	if t.tr.Len() == 0 {
 		return
@@ -227,23 +227,11 @@ func (t *RTree[T]) Nearby(p orb.Point, fn func(v T, lowerBoundMetres float64) bo
 				nseen++
 			}
 		}
-		// The exact bound is computed only for entries near the front: an
-		// entry waits in qs.exact until no cheap bound still queued is below
-		// its exact one, and until it is within the cap searched.
-		for {
-			if len(qs.cheap) > 0 && (len(qs.exact) == 0 || qs.cheap[0].d < qs.exact[0].d) {
-				if qs.cheap[0].d > cut {
-					break // nothing queued can be yielded before a wider round
-				}
-				it := qs.cheap.pop()
-				it.d = nearLower(p, it.min, it.max)
-				qs.exact.push(it)
-				continue
-			}
-			if len(qs.exact) == 0 || qs.exact[0].d > cut {
-				break
-			}
-			it := qs.exact.pop()
+		// Entries are yielded in order of the cheap bound, which at city range
+		// is within parts per billion of DistanceToBound; an entry waits until
+		// it is within the cap searched.
+		for len(qs.cheap) > 0 && qs.cheap[0].d <= cut {
+			it := qs.cheap.pop()
 			if it.d > last {
 				last = it.d
 			}
@@ -258,27 +246,6 @@ func (t *RTree[T]) Nearby(p orb.Point, fn func(v T, lowerBoundMetres float64) bo
 		prev, nprev = seen, nseen
 		radius = math.Min(2*radius, world)
 	}
-}
-
-// tinyBox is the largest width and height, in degrees, of a box that nearLower
-// treats as a point: a metre or two, which a float32-widened point always is.
-const tinyBox = 2e-5
-
-// nearLower is the lower bound Nearby orders entries by: DistanceToBound, but
-// for a tiny box (most entries of a city's index are widened points) the
-// distance to its centre less its half-diagonal. That is looser by at most the
-// half-diagonal, and by the triangle inequality no point of the box is nearer;
-// it costs one haversine instead of the spherical distance to a box.
-func nearLower(p orb.Point, min, max [2]float32) float64 {
-	b := bound64(min, max)
-	w, h := b.Max[0]-b.Min[0], b.Max[1]-b.Min[1]
-	if w < 0 || w > tinyBox || h > tinyBox {
-		return DistanceToBound(p, b)
-	}
-	// Half the diagonal, taking cos(lat) as 1 (an overestimate), with room
-	// for the difference between the sphere and the plane at this size.
-	half := 0.5*EarthRadius*degToRad*math.Hypot(w, h)*1.001 + 1e-6
-	return math.Max(0, Distance(p, b.Center())-half)
 }
 
 // nearbyWalk is Nearby by a best-first walk of the tree, for any boxes. Nodes

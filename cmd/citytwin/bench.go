@@ -59,7 +59,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	quick := fs.Bool("quick", false, "a city ten times smaller (targets still shown for the full size)")
 	asJSON := fs.Bool("json", false, "print the figures as JSON")
 	seed := fs.Uint64("seed", 1, "seed of the city")
-	only := fs.String("only", "", "measure only the figures whose step name contains this (load, moves, observations, nearest, bbox, district, aggregate); the city is always generated and loaded")
+	only := fs.String("only", "", "measure only these steps, comma-separated (moves, observations, nearest, bbox, district, aggregate); the city is always generated and loaded")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measurements to this file")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -161,7 +161,7 @@ func (b *bencher) run(seed uint64) error {
 		if err := b.ctx.Err(); err != nil {
 			return err
 		}
-		if step.name != "load" && !strings.Contains(step.name, b.only) {
+		if step.name != "load" && !slices.ContainsFunc(strings.Split(b.only, ","), func(o string) bool { return strings.Contains(step.name, o) }) {
 			continue
 		}
 		runtime.GC() // each figure starts without the garbage of the last
