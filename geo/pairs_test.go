@@ -108,7 +108,7 @@ func TestPredicateFastPathsMatchGeneral(t *testing.T) {
 	// Degenerate and non-finite input takes the same answers too.
 	nan, inf := math.NaN(), math.Inf(1)
 	odd := []orb.Geometry{
-		orb.Point{nan, 0}, orb.Point{0, inf}, orb.Point{-0.0, 0}, orb.Point{0, 0},
+		orb.Point{nan, 0}, orb.Point{0, inf}, orb.Point{math.Copysign(0, -1), 0}, orb.Point{0, 0},
 		orb.Bound{Min: orb.Point{0, 0}, Max: orb.Point{nan, 1}},
 		orb.Bound{Min: orb.Point{-inf, 0}, Max: orb.Point{1, 1}},
 		orb.Bound{Min: orb.Point{0, 0}, Max: orb.Point{0, 0}},

@@ -63,18 +63,18 @@ type Store struct {
 	sym   *symbols
 	kinds *symbols
 	ids   idTable
-	cur   []*state            // current state per slot; nil while it only has channels
+	cur   []*state            // current state per slot
 	hist  map[uint32][]*state // older states of changed entities, oldest first
 	// cells holds the base-resolution H3 cell of each slot's point or centroid,
 	// 0 when it has none or, for moving entities, until a query needs it (computing
 	// a cell costs about 1.4 µs, too much for the move path). Accessed atomically.
 	cells  []uint64
-	tracks []*track           // per slot, nil unless the entity moves
-	moving []uint64           // a bit per slot: whether tracks[slot] is set
-	rt     *geo.RTree[uint32] // bounds of current static geometry
-	past   *geo.RTree[uint32] // bounds of superseded geometry, for as-of queries
-	grid   *geo.PointGrid     // current positions of moving entities
-	byCell map[uint64][]uint32
+	tracks []*track            // per slot, nil unless the entity moves
+	moving []uint64            // a bit per slot: whether tracks[slot] is set
+	rt     *geo.RTree[uint32]  // bounds of current static geometry
+	past   *geo.RTree[uint32]  // bounds of superseded geometry, for as-of queries
+	grid   *geo.PointGrid      // current positions of moving entities
+	byCell map[uint64][]uint32 // static slots by their cell at h3IndexRes
 	// metrics maps a metric symbol to the channels of that metric.
 	metrics map[uint32]map[uint32]*series.Series
 	kindN   map[uint16]int // live entities per kind

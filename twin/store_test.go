@@ -169,6 +169,9 @@ func TestFeedDeliversInOrderAndReportsMisses(t *testing.T) {
 	if missed != 40-16 || len(changes) != 16 || changes[0].Seq != 26 || changes[15].Seq != 41 {
 		t.Fatalf("missed %d, %d changes from %d", missed, len(changes), changes[0].Seq)
 	}
+	if sub.Position() != 41 {
+		t.Fatalf("position %d after reading change 41", sub.Position())
+	}
 	if v := changes[15].Op.Entity.Version; v != 41 {
 		t.Fatalf("last change carries version %d, want 41", v)
 	}

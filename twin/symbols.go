@@ -29,11 +29,3 @@ func (s *symbols) lookup(name string) (uint32, bool) {
 }
 
 func (s *symbols) name(id uint32) string { return s.names[id] }
-
-func (s *symbols) clone() *symbols {
-	c := &symbols{ids: make(map[string]uint32, len(s.ids)), names: append([]string(nil), s.names...)}
-	for k, v := range s.ids {
-		c.ids[k] = v
-	}
-	return c
-}

@@ -66,16 +66,6 @@ func (tr *track) at(t int64) (orb.Point, bool) {
 	return tr.samples[i-1].point(), true
 }
 
-// between calls fn for samples with from <= t < to.
-func (tr *track) between(from, to int64, fn func(t int64, p orb.Point) bool) {
-	i := sort.Search(len(tr.samples), func(i int) bool { return tr.samples[i].t >= from })
-	for ; i < len(tr.samples) && tr.samples[i].t < to; i++ {
-		if !fn(tr.samples[i].t, tr.samples[i].point()) {
-			return
-		}
-	}
-}
-
 // trim drops samples before t but keeps the newest one before it, so that "as of"
 // any retained instant still has a position. It returns how many were dropped.
 func (tr *track) trim(t int64) int {
@@ -86,8 +76,4 @@ func (tr *track) trim(t int64) int {
 	drop := i - 1
 	tr.samples = append([]sample(nil), tr.samples[drop:]...)
 	return drop
-}
-
-func (tr *track) clone() *track {
-	return &track{samples: append([]sample(nil), tr.samples...)}
 }

@@ -104,7 +104,8 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		wg.Go(func() {
 			apply := func(ops []twin.Op) error { _, err := store.Apply(ops...); return err }
-			if err := stream.Run(ctx, apply, *tick, nil); err != nil && !errors.Is(err, context.Canceled) {
+			// Run returns only when ctx ends or an apply fails.
+			if err := stream.Run(ctx, apply, *tick, nil); !errors.Is(err, context.Canceled) {
 				errc <- fmt.Errorf("demo stream: %w", err)
 			}
 		})
