@@ -167,13 +167,11 @@ func (s *Store) Nearest(ctx context.Context, p orb.Point, k int, q Query) ([]Nei
 		return int(int64(a.slot) - int64(b.slot))
 	})
 	slots := make([]uint32, len(found))
-	for i, c := range found {
-		slots[i] = c.slot
-	}
 	out := make([]Neighbor, len(found))
-	for i, e := range s.entitiesAt(slots, q.At) {
-		out[i] = Neighbor{Entity: e, Distance: found[i].dist}
+	for i, c := range found {
+		slots[i], out[i].Distance = c.slot, c.dist
 	}
+	s.fillEntities(slots, q.At, func(i int) *Entity { return &out[i].Entity })
 	return out, nil
 }
 

@@ -259,23 +259,28 @@ func (s *Store) entityAt(slot uint32, t int64) (Entity, bool) {
 	return s.materialise(slot, st, t, make(Properties, len(st.props))), true
 }
 
-// entitiesAt materialises slots that exist at t, their properties sharing one
-// allocation: a page of ten thousand entities is two allocations, not ten
-// thousand. Must hold s.mu.
+// entitiesAt materialises slots that exist at t. Must hold s.mu.
 func (s *Store) entitiesAt(slots []uint32, t int64) []Entity {
+	out := make([]Entity, len(slots))
+	s.fillEntities(slots, t, func(i int) *Entity { return &out[i] })
+	return out
+}
+
+// fillEntities materialises slots that exist at t into dst(i), their properties
+// sharing one allocation: a page of ten thousand entities costs two
+// allocations, not ten thousand. Must hold s.mu.
+func (s *Store) fillEntities(slots []uint32, t int64, dst func(i int) *Entity) {
 	n := 0
 	for _, slot := range slots {
 		n += len(s.stateAt(slot, t).props)
 	}
 	slab := make(Properties, n)
-	out := make([]Entity, len(slots))
 	for i, slot := range slots {
 		st := s.stateAt(slot, t)
 		k := len(st.props)
-		out[i] = s.materialise(slot, st, t, slab[:k:k])
+		*dst(i) = s.materialise(slot, st, t, slab[:k:k])
 		slab = slab[k:]
 	}
-	return out
 }
 
 func (s *Store) materialise(slot uint32, st *state, t int64, props Properties) Entity {
