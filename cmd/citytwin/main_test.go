@@ -90,19 +90,7 @@ func TestServeDemoAnswersOverHTTP(t *testing.T) {
 		t.Fatalf("health %+v", health)
 	}
 
-	var fc struct {
-		Type     string `json:"type"`
-		Features []struct {
-			ID         string         `json:"id"`
-			Properties map[string]any `json:"properties"`
-		} `json:"features"`
-		NumberMatched  int `json:"numberMatched"`
-		NumberReturned int `json:"numberReturned"`
-		Links          []struct {
-			Rel  string `json:"rel"`
-			Href string `json:"href"`
-		} `json:"links"`
-	}
+	var fc featureCollection
 	h := getJSON(t, base+"/collections/buildings/items?limit=5&bbox=24.90,60.15,24.98,60.19", 200, &fc)
 	if ct := h.Get("Content-Type"); !strings.HasPrefix(ct, "application/geo+json") {
 		t.Fatalf("content type %q", ct)
@@ -163,6 +151,21 @@ func TestServeDemoAnswersOverHTTP(t *testing.T) {
 	}
 }
 
+// featureCollection is the part of a GeoJSON FeatureCollection the tests read.
+type featureCollection struct {
+	Type     string `json:"type"`
+	Features []struct {
+		ID         string         `json:"id"`
+		Properties map[string]any `json:"properties"`
+	} `json:"features"`
+	NumberMatched  int `json:"numberMatched"`
+	NumberReturned int `json:"numberReturned"`
+	Links          []struct {
+		Rel  string `json:"rel"`
+		Href string `json:"href"`
+	} `json:"links"`
+}
+
 func jsonEqual(a, b any) bool {
 	x, _ := json.Marshal(a)
 	y, _ := json.Marshal(b)
@@ -179,13 +182,7 @@ func TestGenWritesGeoJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var fc struct {
-		Type     string `json:"type"`
-		Features []struct {
-			ID         string         `json:"id"`
-			Properties map[string]any `json:"properties"`
-		} `json:"features"`
-	}
+	var fc featureCollection
 	if err := json.Unmarshal(data, &fc); err != nil {
 		t.Fatal(err)
 	}
