@@ -56,7 +56,7 @@ func (f benchFigure) met() bool {
 
 func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench", benchHelp, stderr)
-	quick := fs.Bool("quick", false, "a city ten times smaller (targets still shown for the full size)")
+	quick := fs.Bool("quick", false, "a city ten times smaller: a quick look, not the figures of record (only the generation target scales with the city)")
 	asJSON := fs.Bool("json", false, "print the figures as JSON")
 	seed := fs.Uint64("seed", 1, "seed of the city")
 	only := fs.String("only", "", "measure only these steps, comma-separated (moves, observations, nearest, bbox, district, aggregate); the city is always generated and loaded")
