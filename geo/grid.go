@@ -275,13 +275,13 @@ func (g *PointGrid) Nearby(p orb.Point, fn func(slot uint32, p orb.Point, metres
 		}
 	}
 	queueCell := func(cx, cy int) {
-		cells.push(distItem{d: q.lower(cellBox(cx, cy)), slot: uint32(cx), pos: uint32(cy)})
+		cells.push(keyed[gridRef]{q.lower(cellBox(cx, cy)), gridRef{uint32(cx), uint32(cy)}})
 	}
 	// Beyond the first ring the search has run long already; there a
 	// lookup costs less than queueing the empty cells.
 	queueFound := func(cx, cy int) {
 		if b, ok := g.idx[gridKey(cx, cy)]; ok {
-			cells.push(distItem{d: q.lower(cellBox(cx, cy)), slot: uint32(b), pos: resolved})
+			cells.push(keyed[gridRef]{q.lower(cellBox(cx, cy)), gridRef{uint32(b), resolved}})
 		}
 	}
 	cosLat := math.Cos(p[1] * degToRad)
@@ -298,15 +298,15 @@ func (g *PointGrid) Nearby(p orb.Point, fn func(slot uint32, p orb.Point, metres
 		}
 		if len(*exact) > 0 && (*exact)[0].d <= front {
 			it := exact.pop()
-			bk := &g.bkts[it.slot]
-			if !fn(bk.slots[it.pos], bk.pts[it.pos], it.d) {
+			bk := &g.bkts[it.v.slot]
+			if !fn(bk.slots[it.v.pos], bk.pts[it.v.pos], it.d) {
 				return
 			}
 			continue
 		}
 		if len(*cheap) > 0 && (*cheap)[0].d == front {
 			it := cheap.pop()
-			it.d = Distance(p, g.bkts[it.slot].pts[it.pos])
+			it.d = Distance(p, g.bkts[it.v.slot].pts[it.v.pos])
 			if math.IsNaN(it.d) {
 				it.d = math.Inf(1)
 			}
@@ -315,17 +315,17 @@ func (g *PointGrid) Nearby(p orb.Point, fn func(slot uint32, p orb.Point, metres
 		}
 		if len(*cells) > 0 && (*cells)[0].d == front {
 			c := cells.pop()
-			b := int32(c.slot)
-			if c.pos != resolved {
+			b := int32(c.v.slot)
+			if c.v.pos != resolved {
 				var ok bool
-				if b, ok = g.idx[gridKey(int(c.slot), int(c.pos))]; !ok {
+				if b, ok = g.idx[gridKey(int(c.v.slot), int(c.v.pos))]; !ok {
 					continue
 				}
 			}
 			k := g.bkts[b].key
 			scale := q.scale(cellBox(int(uint32(k)), int(uint32(k>>32))))
 			for i, pt := range g.bkts[b].pts {
-				cheap.push(distItem{d: q.lowerPoint(pt, scale), slot: uint32(b), pos: uint32(i)})
+				cheap.push(keyed[gridRef]{q.lowerPoint(pt, scale), gridRef{uint32(b), uint32(i)}})
 			}
 			continue
 		}
@@ -340,7 +340,7 @@ func (g *PointGrid) Nearby(p orb.Point, fn func(slot uint32, p orb.Point, metres
 		if r > 0 && 8*r > len(g.idx) {
 			for i := range g.bkts {
 				if k := g.bkts[i].key; len(g.bkts[i].slots) > 0 && g.chebyshev(k, cx0, cy0) >= r {
-					cells.push(distItem{d: q.lower(cellBox(int(uint32(k)), int(uint32(k>>32)))), slot: uint32(i), pos: resolved})
+					cells.push(keyed[gridRef]{q.lower(cellBox(int(uint32(k)), int(uint32(k>>32)))), gridRef{uint32(i), resolved}})
 				}
 			}
 			ringLB = math.Inf(1)
@@ -436,57 +436,16 @@ func (g *PointGrid) unvisitedBound(p orb.Point, cosLat float64, cx0, cy0, r int)
 // resolved marks a queued cell whose slot is already its bucket index.
 const resolved = math.MaxUint32
 
-type distItem struct {
-	d    float64
-	slot uint32 // for a cell its bucket; for a point, the bucket holding it
-	pos  uint32 // for a point, its index in the bucket
+// gridRef is what a grid search queues: a cell, by its coordinates (slot = x,
+// pos = y) or, when pos is resolved, by its bucket (slot); or a point, by its
+// bucket (slot) and index in it (pos).
+type gridRef struct {
+	slot, pos uint32
 }
-
-// distHeap is a binary min-heap on d, typed to avoid container/heap's
-// interface boxing on the hot path.
-type distHeap []distItem
 
 // gridQueues are the queues of one Nearby call, pooled.
 type gridQueues struct {
-	cells, cheap, exact distHeap
+	cells, cheap, exact minHeap[gridRef]
 }
 
 var gridQueuePool = sync.Pool{New: func() any { return new(gridQueues) }}
-
-func (h *distHeap) push(it distItem) {
-	*h = append(*h, it)
-	s := *h
-	i := len(s) - 1
-	for i > 0 {
-		parent := (i - 1) / 2
-		if s[parent].d <= s[i].d {
-			break
-		}
-		s[parent], s[i] = s[i], s[parent]
-		i = parent
-	}
-}
-
-func (h *distHeap) pop() distItem {
-	s := *h
-	top := s[0]
-	last := len(s) - 1
-	s[0] = s[last]
-	s = s[:last]
-	*h = s
-	i := 0
-	for {
-		l, small := 2*i+1, i
-		if l < len(s) && s[l].d < s[small].d {
-			small = l
-		}
-		if r := l + 1; r < len(s) && s[r].d < s[small].d {
-			small = r
-		}
-		if small == i {
-			return top
-		}
-		s[i], s[small] = s[small], s[i]
-		i = small
-	}
-}

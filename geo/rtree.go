@@ -151,12 +151,12 @@ func (t *RTree[T]) Nearby(p orb.Point, fn func(v T, lowerBoundMetres float64) bo
 	defer func() {
 		// Drop the references T may hold before pooling.
 		clear(qs.cheap)
-		clear(qs.exact)
-		qs.cheap, qs.exact = qs.cheap[:0], qs.exact[:0]
+		clear(qs.pending)
+		qs.cheap, qs.pending = qs.cheap[:0], qs.pending[:0]
 		t.shared.pool.Put(qs)
 	}()
 	if t.odd > 0 || !q.ok {
-		t.nearbyWalk(&q, &qs.exact, fn)
+		t.nearbyWalk(&q, &qs.pending, fn)
 		return
 	}
 	last := 0.0
@@ -211,7 +211,7 @@ func (t *RTree[T]) Nearby(p orb.Point, fn func(v T, lowerBoundMetres float64) bo
 					return true // found by an earlier box of this round
 				}
 			}
-			qs.cheap.push(nearbyItem[T]{q.lower(b), min, max, v})
+			qs.cheap.push(keyed[T]{q.lower(b), v})
 			return true
 		}
 		if radius >= world {
@@ -254,7 +254,7 @@ func (t *RTree[T]) Nearby(p orb.Point, fn func(v T, lowerBoundMetres float64) bo
 // DistanceToBound and waits in a second queue until no entry still in the
 // tree can have a smaller one: until its bound is at most the cheap bound
 // last popped, which was then the least in the tree's queue.
-func (t *RTree[T]) nearbyWalk(q *boxBounder, pending *nearbyHeap[T], fn func(v T, lowerBoundMetres float64) bool) {
+func (t *RTree[T]) nearbyWalk(q *boxBounder, pending *minHeap[T], fn func(v T, lowerBoundMetres float64) bool) {
 	last := 0.0
 	front := 0.0 // no entry still in the tree is nearer than this
 	yield := func() bool {
@@ -275,7 +275,7 @@ func (t *RTree[T]) nearbyWalk(q *boxBounder, pending *nearbyHeap[T], fn func(v T
 			if d > front {
 				front = d
 			}
-			pending.push(nearbyItem[T]{DistanceToBound(q.p, bound64(min, max)), min, max, v})
+			pending.push(keyed[T]{DistanceToBound(q.p, bound64(min, max)), v})
 			for len(*pending) > 0 && (*pending)[0].d <= front {
 				if !yield() {
 					stopped = true
@@ -290,57 +290,10 @@ func (t *RTree[T]) nearbyWalk(q *boxBounder, pending *nearbyHeap[T], fn func(v T
 	}
 }
 
-type nearbyItem[T any] struct {
-	d        float64
-	min, max [2]float32
-	v        T
-}
-
 // nearbyQueues are the queues of one Nearby call, pooled: entries by their
-// cheap bound, and entries by their exact DistanceToBound.
+// cheap bound, and, for the best-first walk, entries waiting to be yielded.
 type nearbyQueues[T any] struct {
-	cheap, exact nearbyHeap[T]
-}
-
-// nearbyHeap is a binary min-heap on d.
-type nearbyHeap[T any] []nearbyItem[T]
-
-func (h *nearbyHeap[T]) push(it nearbyItem[T]) {
-	*h = append(*h, it)
-	s := *h
-	i := len(s) - 1
-	for i > 0 {
-		parent := (i - 1) / 2
-		if !(s[i].d < s[parent].d) {
-			break
-		}
-		s[parent], s[i] = s[i], s[parent]
-		i = parent
-	}
-}
-
-func (h *nearbyHeap[T]) pop() nearbyItem[T] {
-	s := *h
-	top := s[0]
-	last := len(s) - 1
-	s[0] = s[last]
-	s = s[:last]
-	*h = s
-	i := 0
-	for {
-		l, small := 2*i+1, i
-		if l < len(s) && s[l].d < s[small].d {
-			small = l
-		}
-		if r := l + 1; r < len(s) && s[r].d < s[small].d {
-			small = r
-		}
-		if small == i {
-			return top
-		}
-		s[i], s[small] = s[small], s[i]
-		i = small
-	}
+	cheap, pending minHeap[T]
 }
 
 // Len returns the number of entries.
