@@ -1,6 +1,7 @@
 package twin
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"sync/atomic"
@@ -15,35 +16,171 @@ import (
 
 // Apply validates a batch of ops and applies it atomically: every op applies, or
 // none does and the error names the first bad op and record. It returns the sequence
-// number of the last op applied.
+// number of the last op applied. A store opened with Open logs the batch and
+// returns only once the log has it (as its fsync policy says); when the log is
+// behind by more than its bound, Apply first waits for room.
 func (s *Store) Apply(ops ...Op) (uint64, error) {
+	return s.ApplyContext(context.Background(), ops...)
+}
+
+// ApplyContext is Apply with a context for the waits on the log.
+func (s *Store) ApplyContext(ctx context.Context, ops ...Op) (uint64, error) {
 	for i := range ops {
 		if err := ops[i].Validate(); err != nil {
 			return 0, fmt.Errorf("op %d: %w", i, err)
 		}
 	}
-	now := s.cfg.Now().UnixNano()
+	if len(ops) == 0 {
+		return s.Seq(), nil
+	}
+	batch := s.stamp(ops)
+	var payload []byte
+	if d := s.durable; d != nil {
+		var err error
+		if payload, err = EncodeOps(nil, batch); err != nil {
+			return 0, err
+		}
+		if err := d.log.WaitRoom(ctx); err != nil {
+			return 0, err
+		}
+	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.checkRefs(ops); err != nil {
+	if err := s.writable(); err != nil {
+		s.mu.Unlock()
 		return 0, err
 	}
-	first := s.seq + 1
-	applied := make([]Op, len(ops))
-	refs := s.refs
-	for i := range ops {
-		op := ops[i]
-		if op.T == 0 {
-			op.T = now
-		}
-		n := op.items()
-		s.apply(&op, refs[:n])
-		refs = refs[n:]
-		applied[i] = op
+	if err := s.applyChecked(batch, true); err != nil {
+		s.mu.Unlock()
+		return 0, err
 	}
-	s.seq += uint64(len(ops))
-	s.feed.publish(first, applied)
-	return s.seq, nil
+	seq := s.seq
+	err := s.logLocked(seq, payload)
+	s.mu.Unlock()
+	if err != nil {
+		return 0, err
+	}
+	return seq, s.waitLogged(ctx, seq)
+}
+
+// ApplyEach applies each op on its own: errs[i] says why ops[i] was rejected, nil
+// when it applied. The accepted ops form one batch in the log, so that many
+// small, independent inputs (stream messages) share one record and one wait. It
+// returns the sequence number after the batch; err is set, and nothing applied,
+// when the store cannot take ops at all.
+func (s *Store) ApplyEach(ctx context.Context, ops []Op) (errs []error, seq uint64, err error) {
+	errs = make([]error, len(ops))
+	valid := 0
+	for i := range ops {
+		if errs[i] = ops[i].Validate(); errs[i] == nil {
+			valid++
+		}
+	}
+	if valid == 0 {
+		return errs, s.Seq(), nil
+	}
+	batch := s.stamp(ops)
+	if d := s.durable; d != nil {
+		if err := d.log.WaitRoom(ctx); err != nil {
+			return nil, 0, err
+		}
+	}
+	s.mu.Lock()
+	if err := s.writable(); err != nil {
+		s.mu.Unlock()
+		return nil, 0, err
+	}
+	accepted := batch[:0:0]
+	for i := range batch {
+		if errs[i] != nil {
+			continue
+		}
+		orig := batch[i] // applying replaces an upsert's entity with the stored one
+		if errs[i] = s.applyChecked(batch[i:i+1], true); errs[i] == nil {
+			accepted = append(accepted, orig)
+		}
+	}
+	seq = s.seq
+	if len(accepted) > 0 && s.durable != nil {
+		var payload []byte
+		if payload, err = EncodeOps(nil, accepted); err == nil {
+			err = s.logLocked(seq, payload)
+		} else {
+			s.failed = fmt.Errorf("twin: encode a logged batch: %w", err)
+		}
+	}
+	s.mu.Unlock()
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(accepted) == 0 {
+		return errs, seq, nil
+	}
+	return errs, seq, s.waitLogged(ctx, seq)
+}
+
+// stamp copies ops, giving those without a time the store's now, so that the
+// log holds exactly what was applied.
+func (s *Store) stamp(ops []Op) []Op {
+	now := s.cfg.Now().UnixNano()
+	batch := slices.Clone(ops)
+	for i := range batch {
+		if batch[i].T == 0 {
+			batch[i].T = now
+		}
+	}
+	return batch
+}
+
+// writable says why the store takes no ops, if it does not. Must hold s.mu.
+func (s *Store) writable() error {
+	switch {
+	case s.closed:
+		return ErrClosed
+	case s.failed != nil:
+		return s.failed
+	}
+	return nil
+}
+
+// logLocked hands an applied batch to the log. A log that fails leaves the
+// memory ahead of it, so the store stops taking ops: what it acknowledged stays
+// exactly what the log has. Must hold s.mu.
+func (s *Store) logLocked(seq uint64, payload []byte) error {
+	if s.durable == nil {
+		return nil
+	}
+	if err := s.durable.log.Append(seq, payload); err != nil {
+		s.failed = fmt.Errorf("twin: log failed, no more changes are taken: %w", err)
+		return s.failed
+	}
+	return nil
+}
+
+func (s *Store) waitLogged(ctx context.Context, seq uint64) error {
+	if s.durable == nil {
+		return nil
+	}
+	return s.durable.log.Wait(ctx, seq)
+}
+
+// applyChecked checks the references of a batch and applies it, publishing it on
+// the change feed when publish is set. Must hold s.mu.
+func (s *Store) applyChecked(batch []Op, publish bool) error {
+	if err := s.checkRefs(batch); err != nil {
+		return err
+	}
+	first := s.seq + 1
+	refs := s.refs
+	for i := range batch {
+		n := batch[i].items()
+		s.apply(&batch[i], refs[:n])
+		refs = refs[n:]
+	}
+	s.seq += uint64(len(batch))
+	if publish {
+		s.feed.publish(first, batch)
+	}
+	return nil
 }
 
 // noSlot marks a reference to an entity that the batch itself creates.

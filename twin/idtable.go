@@ -89,3 +89,21 @@ func (t *idTable) grow() {
 		t.insert(t.id(slot), slot)
 	}
 }
+
+// reserve makes room for n ids in all, so that loading a snapshot does not
+// rehash the table again and again.
+func (t *idTable) reserve(n int) {
+	if cap(t.refs) < n {
+		t.refs = append(make([]uint64, 0, n), t.refs...)
+	}
+	size := len(t.table)
+	for n*4 > size*3 {
+		size *= 2
+	}
+	if size != len(t.table) {
+		t.table = make([]uint32, size)
+		for slot := range uint32(len(t.refs)) {
+			t.insert(t.id(slot), slot)
+		}
+	}
+}

@@ -84,6 +84,10 @@ type Store struct {
 	refs []uint32
 
 	feed *feed
+
+	durable *durable // the log and snapshots; nil for a store made with New
+	failed  error    // set when the log failed: the store takes no more ops
+	closed  bool
 }
 
 // New makes an empty store.

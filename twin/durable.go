@@ -1,0 +1,343 @@
+package twin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"citytwin/twin/wal"
+)
+
+// Durability configures where and how a store opened with Open keeps what it was
+// given: the write-ahead log (every batch before it is acknowledged) and the
+// snapshots (the whole twin now and then, so that start-up replays only the log
+// after the newest one).
+type Durability struct {
+	Dir string      // holds the log (Dir/wal) and the snapshots
+	Log wal.Options // fsync policy, segment size, back-pressure bound
+	// SnapshotEvery takes a snapshot on this interval (0: not on a timer).
+	SnapshotEvery time.Duration
+	// SnapshotLogBytes takes a snapshot once the log has grown by this many bytes
+	// since the last one (0: not by size).
+	SnapshotLogBytes int64
+	// KeepSnapshots is how many snapshots are kept (>= 1). The log is kept back to
+	// the oldest of them, so that a damaged newest snapshot still leaves a way to
+	// recover everything.
+	KeepSnapshots int
+	// SnapshotOnClose takes a snapshot when the store is closed, so that the next
+	// start replays nothing.
+	SnapshotOnClose bool
+	Logger          *slog.Logger
+}
+
+// DefaultDurability returns the defaults for dir.
+func DefaultDurability(dir string) Durability {
+	return Durability{
+		Dir:              dir,
+		Log:              wal.DefaultOptions(),
+		SnapshotEvery:    10 * time.Minute,
+		SnapshotLogBytes: 1 << 30,
+		KeepSnapshots:    2,
+		SnapshotOnClose:  true,
+	}
+}
+
+// Validate checks the durability settings.
+func (d Durability) Validate() error {
+	switch {
+	case d.Dir == "":
+		return errors.New("twin: durability needs a directory")
+	case d.KeepSnapshots < 1:
+		return errors.New("twin: keep at least one snapshot")
+	case d.SnapshotEvery < 0 || d.SnapshotLogBytes < 0:
+		return errors.New("twin: snapshot interval and size must be >= 0")
+	}
+	return d.Log.Validate()
+}
+
+// Recovery says what Open found and did.
+type Recovery struct {
+	Snapshot    string        // the snapshot loaded, "" when none
+	SnapshotSeq uint64        // the sequence number it was taken at
+	Skipped     []string      // snapshots that could not be loaded, and why
+	Records     int           // log records replayed after the snapshot
+	Ops         int           // ops in them
+	Seq         uint64        // the sequence number after recovery
+	Log         wal.Recovery  // what the log found (a torn tail cut, …)
+	Took        time.Duration // from Open to ready
+}
+
+// durable is the part of a Store that exists when it was opened with Open.
+type durable struct {
+	cfg  Durability
+	log  *wal.Log
+	logr *slog.Logger
+
+	snapMu   sync.Mutex // one snapshot at a time
+	lastSnap uint64     // seq of the newest snapshot
+	lastLogB int64      // log bytes written when it was taken
+	openSeq  uint64     // seq after recovery: everything up to it is durable
+
+	stop chan struct{}
+	done chan struct{}
+}
+
+// ErrClosed is returned by a store after Close.
+var ErrClosed = errors.New("twin: store closed")
+
+// Open opens the twin kept in d.Dir, creating it if it is empty: it loads the
+// newest snapshot that is whole, replays the log after it and starts the
+// background snapshots. Every Apply afterwards is logged before it returns.
+// Close the store when done.
+func Open(ctx context.Context, cfg Config, d Durability) (*Store, *Recovery, error) {
+	start := time.Now()
+	if err := d.Validate(); err != nil {
+		return nil, nil, err
+	}
+	logr := d.Logger
+	if logr == nil {
+		logr = slog.New(slog.DiscardHandler)
+	}
+	if d.Log.Logger == nil {
+		d.Log.Logger = logr
+	}
+	if err := os.MkdirAll(d.Dir, 0o755); err != nil {
+		return nil, nil, err
+	}
+	rec := &Recovery{}
+	s, err := loadNewestSnapshot(cfg, d.Dir, rec, logr)
+	if err != nil {
+		return nil, nil, err
+	}
+	log, lrec, err := wal.Open(filepath.Join(d.Dir, "wal"), d.Log)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open log: %w", err)
+	}
+	rec.Log = lrec
+	if err := s.replay(ctx, log, rec); err != nil {
+		log.Close()
+		return nil, nil, err
+	}
+	rec.Seq = s.seq
+	rec.Took = time.Since(start)
+	s.durable = &durable{
+		cfg: d, log: log, logr: logr, lastSnap: rec.SnapshotSeq, openSeq: rec.Seq,
+		lastLogB: log.Stats().BytesWritten,
+		stop:     make(chan struct{}), done: make(chan struct{}),
+	}
+	go s.snapshotLoop()
+	logr.Info("twin opened", "dir", d.Dir, "snapshot", rec.Snapshot, "snapshot_seq", rec.SnapshotSeq,
+		"replayed_records", rec.Records, "replayed_ops", rec.Ops, "seq", rec.Seq, "took", rec.Took)
+	return s, rec, nil
+}
+
+// loadNewestSnapshot loads the newest snapshot in dir that is whole, or returns
+// an empty store when there is none.
+func loadNewestSnapshot(cfg Config, dir string, rec *Recovery, logr *slog.Logger) (*Store, error) {
+	snaps, err := listSnapshots(dir)
+	if err != nil {
+		return nil, err
+	}
+	for i := len(snaps) - 1; i >= 0; i-- {
+		path := filepath.Join(dir, snapshotName(snaps[i]))
+		s, err := loadSnapshot(path, cfg)
+		if err != nil {
+			logr.Error("snapshot not loaded; trying an older one", "snapshot", path, "err", err)
+			rec.Skipped = append(rec.Skipped, fmt.Sprintf("%s: %v", path, err))
+			continue
+		}
+		if s.seq != snaps[i] {
+			err := fmt.Errorf("%s holds seq %d, its name says %d", path, s.seq, snaps[i])
+			rec.Skipped = append(rec.Skipped, err.Error())
+			continue
+		}
+		rec.Snapshot, rec.SnapshotSeq = path, s.seq
+		return s, nil
+	}
+	return New(cfg)
+}
+
+// listSnapshots returns the seqs of the snapshots in dir, oldest first.
+func listSnapshots(dir string) ([]uint64, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var seqs []uint64
+	for _, e := range entries {
+		name, ok := strings.CutPrefix(e.Name(), "snapshot-")
+		if name, ok2 := strings.CutSuffix(name, ".ctsnap"); ok && ok2 {
+			if seq, err := strconv.ParseUint(name, 10, 64); err == nil {
+				seqs = append(seqs, seq)
+			}
+		}
+	}
+	slices.Sort(seqs)
+	return seqs, nil
+}
+
+// replay applies the log records after the snapshot.
+func (s *Store) replay(ctx context.Context, log *wal.Log, rec *Recovery) error {
+	from := s.seq + 1
+	err := log.Replay(from, func(index uint64, payload []byte) error {
+		if rec.Records%1024 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		ops, err := DecodeOps(payload)
+		if err != nil {
+			return fmt.Errorf("log record %d: %w", index, err)
+		}
+		if s.seq+uint64(len(ops)) != index {
+			return fmt.Errorf("log record %d holds %d ops, but the twin is at seq %d: the log does not continue the snapshot (a segment is missing?)",
+				index, len(ops), s.seq)
+		}
+		s.mu.Lock()
+		err = s.applyChecked(ops, false)
+		s.mu.Unlock()
+		if err != nil {
+			return fmt.Errorf("log record %d does not apply: %w", index, err)
+		}
+		rec.Records++
+		rec.Ops += len(ops)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("replay log: %w", err)
+	}
+	if last := log.LastIndex(); last > s.seq {
+		return fmt.Errorf("replay log: the log ends at %d but replay reached only %d", last, s.seq)
+	}
+	return nil
+}
+
+// Snapshot writes a snapshot of the twin now and removes what it makes
+// redundant: older snapshots beyond KeepSnapshots and the log segments before the
+// oldest kept one. The store is read-locked only while the view is taken; the
+// file is written while the store goes on.
+func (s *Store) Snapshot(ctx context.Context) (string, error) {
+	d := s.durable
+	if d == nil {
+		return "", errors.New("twin: snapshot needs a store opened with Open")
+	}
+	d.snapMu.Lock()
+	defer d.snapMu.Unlock()
+	start := time.Now()
+	s.mu.RLock()
+	v := s.capture()
+	logBytes := d.log.Stats().BytesWritten
+	s.mu.RUnlock()
+	paused := time.Since(start)
+	if v.seq == d.lastSnap && v.seq > 0 {
+		return filepath.Join(d.cfg.Dir, snapshotName(v.seq)), nil
+	}
+	// Everything the snapshot holds must be in the log first: a snapshot of ops
+	// not yet durable could outlive them.
+	if v.seq > d.openSeq {
+		if err := d.log.Wait(ctx, v.seq); err != nil {
+			return "", err
+		}
+	}
+	path, err := v.writeFile(d.cfg.Dir)
+	if err != nil {
+		return "", err
+	}
+	d.lastSnap, d.lastLogB = v.seq, logBytes
+	d.logr.Info("snapshot written", "path", path, "seq", v.seq, "entities", len(v.ids),
+		"channels", len(v.metrics), "paused", paused, "took", time.Since(start))
+	return path, s.pruneSnapshots()
+}
+
+// pruneSnapshots keeps the newest KeepSnapshots snapshots and the log from the
+// oldest kept one on.
+func (s *Store) pruneSnapshots() error {
+	d := s.durable
+	seqs, err := listSnapshots(d.cfg.Dir)
+	if err != nil {
+		return err
+	}
+	for len(seqs) > d.cfg.KeepSnapshots {
+		if err := os.Remove(filepath.Join(d.cfg.Dir, snapshotName(seqs[0]))); err != nil {
+			return err
+		}
+		seqs = seqs[1:]
+	}
+	if len(seqs) == 0 {
+		return nil
+	}
+	return d.log.Compact(seqs[0])
+}
+
+func (s *Store) snapshotLoop() {
+	d := s.durable
+	defer close(d.done)
+	check := time.NewTicker(time.Second)
+	defer check.Stop()
+	last := time.Now()
+	for {
+		select {
+		case <-d.stop:
+			return
+		case <-check.C:
+		}
+		grown := d.log.Stats().BytesWritten - d.lastLogB
+		due := d.cfg.SnapshotEvery > 0 && time.Since(last) >= d.cfg.SnapshotEvery
+		if d.cfg.SnapshotLogBytes > 0 && grown >= d.cfg.SnapshotLogBytes {
+			due = true
+		}
+		if !due || grown == 0 {
+			continue
+		}
+		last = time.Now()
+		if _, err := s.Snapshot(context.Background()); err != nil {
+			d.logr.Error("snapshot failed", "err", err)
+		}
+	}
+}
+
+// Close stops the background snapshots, takes a last snapshot if configured,
+// and closes the log. A store made with New has nothing to close.
+func (s *Store) Close() error {
+	d := s.durable
+	if d == nil {
+		return nil
+	}
+	s.mu.Lock()
+	closed := s.closed
+	s.closed = true
+	s.mu.Unlock()
+	if closed {
+		return nil
+	}
+	close(d.stop)
+	<-d.done
+	var errs []error
+	if d.cfg.SnapshotOnClose && s.failed == nil {
+		if _, err := s.Snapshot(context.Background()); err != nil {
+			errs = append(errs, fmt.Errorf("snapshot on close: %w", err))
+		}
+	}
+	errs = append(errs, d.log.Close())
+	return errors.Join(errs...)
+}
+
+// Overloaded reports whether the log has more waiting to be written than its
+// bound: producers should slow down or retry later.
+func (s *Store) Overloaded() bool {
+	return s.durable != nil && s.durable.log.Full()
+}
+
+// LogStats returns the log's counters, zero for a store made with New.
+func (s *Store) LogStats() wal.Stats {
+	if s.durable == nil {
+		return wal.Stats{}
+	}
+	return s.durable.log.Stats()
+}
