@@ -51,7 +51,7 @@ func durableOps(tb testing.TB) [][]twin.Op {
 func testDurability(dir string) twin.Durability {
 	d := twin.DefaultDurability(dir)
 	d.SnapshotEvery, d.SnapshotLogBytes = 0, 0 // tests take snapshots themselves
-	d.Log.SegmentBytes = 256 << 10              // many segments, so compaction has work
+	d.Log.SegmentBytes = 256 << 10             // many segments, so compaction has work
 	return d
 }
 
