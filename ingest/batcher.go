@@ -20,6 +20,9 @@ type Batcher struct {
 	wg    sync.WaitGroup
 	once  sync.Once
 	stop  chan struct{}
+	// mu keeps Submit from queueing after Close has drained the queue.
+	mu     sync.RWMutex
+	closed bool
 }
 
 // BatcherConfig sizes a Batcher.
@@ -43,7 +46,6 @@ func (c BatcherConfig) Validate() error {
 }
 
 type submission struct {
-	ctx  context.Context
 	ops  []twin.Op
 	errs []error
 	err  error
@@ -74,16 +76,19 @@ func (b *Batcher) Submit(ctx context.Context, ops []twin.Op) ([]error, error) {
 	if b.store.Overloaded() {
 		return nil, ErrOverloaded
 	}
-	sub := &submission{ctx: ctx, ops: ops, done: make(chan struct{})}
+	sub := &submission{ops: ops, done: make(chan struct{})}
+	b.mu.RLock()
+	if b.closed {
+		b.mu.RUnlock()
+		return nil, ErrClosed
+	}
 	select {
 	case b.queue <- sub:
-	case <-b.stop:
-		return nil, ErrClosed
-	case <-ctx.Done():
-		return nil, ctx.Err()
 	default:
+		b.mu.RUnlock()
 		return nil, ErrOverloaded // every worker busy and the queue full
 	}
+	b.mu.RUnlock()
 	select {
 	case <-sub.done:
 		return sub.errs, sub.err
@@ -143,6 +148,9 @@ func (b *Batcher) apply(subs []*submission, ops []twin.Op) {
 // not yet taken get ErrClosed.
 func (b *Batcher) Close() error {
 	b.once.Do(func() {
+		b.mu.Lock()
+		b.closed = true
+		b.mu.Unlock()
 		close(b.stop)
 		b.wg.Wait()
 		for {

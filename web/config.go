@@ -37,7 +37,7 @@ func DefaultConfig() Config {
 	return Config{
 		Title:             "citytwin",
 		Description:       "A digital twin of a city: buildings, roads, stops, sensors and vehicles with their history, queryable in space and time.",
-		MaxBodyBytes:      1 << 20,
+		MaxBodyBytes:      16 << 20,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

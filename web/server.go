@@ -8,7 +8,11 @@ import (
 	"net/http"
 	"time"
 
+	"citytwin/ingest"
+	"citytwin/ingest/gateway"
 	"citytwin/twin"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Server answers HTTP requests about one twin.
@@ -21,10 +25,14 @@ type Server struct {
 	now     func() time.Time
 	extents extentCache
 	handler http.Handler
+
+	gateway    *gateway.Gateway // nil: the API is read-only
+	sink       ingest.Sink
+	collectors []prometheus.Collector
 }
 
 // New makes a server for store. A nil log discards.
-func New(cfg Config, store *twin.Store, log *slog.Logger) (*Server, error) {
+func New(cfg Config, store *twin.Store, log *slog.Logger, opts ...Option) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -35,6 +43,9 @@ func New(cfg Config, store *twin.Store, log *slog.Logger) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{cfg: cfg, baseURL: cfg.baseURL(), store: store, log: log, start: time.Now(), now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
 	s.handler = logRequests(log, limitBodies(cfg.MaxBodyBytes, problemMux(s.routes())))
 	return s, nil
 }
@@ -69,12 +80,23 @@ func (s *Server) routes() *http.ServeMux {
 	// still finds its feature.
 	mux.HandleFunc("GET /collections/{collectionId}/items/{featureId...}", s.item)
 	mux.HandleFunc("GET /api/v1/health", s.health)
+	mux.Handle("GET /metrics", s.metricsHandler())
+	if s.gateway != nil {
+		mux.HandleFunc("POST /api/v1/observations", s.postObservations)
+		mux.HandleFunc("POST /api/v1/entities", s.postEntities)
+		mux.HandleFunc("GET /api/v1/deadletter", s.deadLetters)
+	}
 	return mux
 }
 
 // writeJSON sends v as JSON with the given content type. Encoding happens before
 // anything is written, so that a failure can still be a problem.
 func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, contentType string, v any) {
+	s.writeJSONStatus(w, r, contentType, http.StatusOK, v)
+}
+
+// writeJSONStatus is writeJSON with another status than 200.
+func (s *Server) writeJSONStatus(w http.ResponseWriter, r *http.Request, contentType string, status int, v any) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -84,7 +106,7 @@ func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, contentType s
 		return
 	}
 	w.Header().Set("Content-Type", contentType)
-	w.WriteHeader(http.StatusOK)
+	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }
 
