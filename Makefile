@@ -3,6 +3,7 @@ GO      ?= go
 BIN     := bin/citytwin
 ADDR    ?= 127.0.0.1:8080
 DATA    ?= ./citytwin-data
+MQTT    ?= 127.0.0.1:1883
 PKGS    := ./...
 # Tests that start servers and generate cities take a while on two cores.
 TESTFLAGS ?= -race -timeout 30m
@@ -20,7 +21,7 @@ ui:
 	@true
 
 run: ui build
-	$(BIN) serve --addr $(ADDR) --data $(DATA) --demo
+	$(BIN) serve --addr $(ADDR) --data $(DATA) --mqtt $(MQTT) --demo
 
 test:
 	$(GO) vet $(PKGS)
@@ -32,6 +33,7 @@ test:
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 	$(BIN) bench
+	$(BIN) bench ingest
 
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 

@@ -23,6 +23,7 @@ import (
 )
 
 const benchHelp = `Usage: citytwin bench [--quick] [--json]
+       citytwin bench ingest [--quick] [--json]   (durable ingest: see its --help)
 
 Measures the engine on a synthetic metropolis, the way docs/benchmarks.md reports
 it: it generates the city (1M buildings, 100k sensors, 50k vehicles), loads 1M
@@ -55,6 +56,9 @@ func (f benchFigure) met() bool {
 }
 
 func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "ingest" {
+		return benchIngestCmd(ctx, args[1:], stdout, stderr)
+	}
 	fs := newFlags("bench", benchHelp, stderr)
 	quick := fs.Bool("quick", false, "a city ten times smaller: a quick look, not the figures of record (only the generation target scales with the city)")
 	asJSON := fs.Bool("json", false, "print the figures as JSON")
@@ -88,23 +92,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		enc.SetIndent("", "  ")
 		return enc.Encode(b.figures)
 	}
-	fmt.Fprintf(stdout, "| figure | measured | target | |\n|---|---:|---:|---|\n")
-	for _, f := range b.figures {
-		mark := "met"
-		if !f.met() {
-			mark = "**missed**"
-		}
-		cmp := "≤"
-		if f.Higher {
-			cmp = "≥"
-		}
-		note := ""
-		if f.Note != "" {
-			note = " (" + f.Note + ")"
-		}
-		fmt.Fprintf(stdout, "| %s%s | %s %s | %s %s %s | %s |\n", f.Name, note, human(f.Value), f.Unit, cmp, human(f.Target), f.Unit, mark)
-	}
-	fmt.Fprintf(stdout, "\n%s, %d cores, %s, %s\n", runtime.Version(), runtime.NumCPU(), runtime.GOOS+"/"+runtime.GOARCH, time.Now().UTC().Format(time.DateOnly))
+	printFigures(stdout, b.figures)
 	return nil
 }
 

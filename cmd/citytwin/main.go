@@ -21,6 +21,7 @@ Usage:
 
 Commands:
   serve    run the twin: HTTP API, OGC API Features (and, with --demo, a live synthetic city)
+  import   read files (TSBS workloads, GeoJSON, GTFS-realtime) into a twin's data directory
   gen      generate a synthetic city and write it as GeoJSON
   bench    measure the engine on a synthetic metropolis
   version  print the version
@@ -40,10 +41,16 @@ var version = "dev"
 var errUsage = errors.New("usage")
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
+}
+
+// signalContext is cancelled by Ctrl-C or SIGTERM: the commands then stop
+// cleanly (the server takes a last snapshot).
+func signalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
 
 // run runs one command until it is done or ctx is cancelled, and returns the exit
@@ -57,6 +64,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		err = serveCmd(ctx, args[1:], stdout, stderr)
+	case "import":
+		err = importCmd(ctx, args[1:], stdout, stderr)
 	case "gen":
 		err = genCmd(ctx, args[1:], stdout, stderr)
 	case "bench":

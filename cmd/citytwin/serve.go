@@ -8,38 +8,71 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
+	"strings"
 	"sync"
 	"time"
 
 	"citytwin/datasets"
+	"citytwin/ingest"
+	"citytwin/ingest/gateway"
+	"citytwin/ingest/gtfsrt"
+	"citytwin/ingest/mqtt"
 	"citytwin/twin"
 	"citytwin/web"
 )
 
-const serveHelp = `Usage: citytwin serve [--addr HOST:PORT] [--data DIR] [--demo]
+const serveHelp = `Usage: citytwin serve [--addr HOST:PORT] [--data DIR] [--demo] [--mqtt HOST:PORT] ...
 
-Runs the twin in one process: the HTTP API (/api/v1/...) and OGC API Features
-(/, /conformance, /collections, /collections/{id}/items).
+Runs the twin in one process: the HTTP API (/api/v1/...), OGC API Features
+(/, /conformance, /collections, /collections/{id}/items), and the stream inputs
+you switch on: an embedded MQTT broker, a subscription to the city's own broker,
+GTFS-realtime vehicle positions.
+
+With --data DIR every change is written to a log in DIR before it is
+acknowledged, and snapshots are taken in the background: a restart (or a crash)
+comes back with everything that was acknowledged.
 
 With --demo it first generates the synthetic demo district (roads, buildings,
 sensors, vehicles, buses) and then feeds it live simulated streams: sensor readings
 with daily cycles, noise and faults, and vehicles moving along the roads.
 
+Feeding it:
+  POST /api/v1/entities       GeoJSON features (id = entity id, properties.kind = its kind)
+  POST /api/v1/observations   SenML (application/senml+json) or plain JSON / NDJSON readings
+  MQTT citytwin/<source>/<entity id>/senml (or /json) on the --mqtt broker
+  GET  /api/v1/deadletter     what was rejected, and why
+
 Examples:
   citytwin serve --demo
-  citytwin serve --addr 0.0.0.0:8080 --data /var/lib/citytwin
+  citytwin serve --data /var/lib/citytwin --mqtt 0.0.0.0:1883
+  citytwin serve --data ./twin --mqtt-upstream mqtt://broker.city.example:1883 --mqtt-topic 'citytwin/#'
+  citytwin serve --data ./twin --gtfs-rt https://transit.example/vehicle_positions.pb
   curl 'http://127.0.0.1:8080/collections/buildings/items?bbox=24.93,60.16,24.95,60.17&limit=5'
 `
 
+// listFlag is a flag that may be given several times.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
+
 func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", serveHelp, stderr)
-	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
-	data := fs.String("data", "", "directory for the twin's data; created if missing (the write-ahead log and snapshots will live here)")
+	addr := fs.String("addr", "127.0.0.1:8080", "address of the HTTP API")
+	sf := addStoreFlags(fs)
 	demo := fs.Bool("demo", false, "load the synthetic demo city and feed it live simulated streams")
 	seed := fs.Uint64("seed", 1, "seed of the demo city and its streams")
 	tick := fs.Duration("tick", time.Second, "interval between two rounds of the demo's live streams")
-	retention := fs.Duration("retention", 24*time.Hour, "how long observations and positions stay in memory (0 = forever)")
+	mqttAddr := fs.String("mqtt", "", "run the embedded MQTT broker (3.1.1 and 5) on this address, e.g. 127.0.0.1:1883")
+	mqttUser := fs.String("mqtt-user", "", "user name MQTT clients of the embedded broker must give (with --mqtt-password); none: anyone may connect")
+	mqttPassword := fs.String("mqtt-password", "", "password for --mqtt-user")
+	upstream := fs.String("mqtt-upstream", "", "subscribe to the city's existing broker at this URL (mqtt://[user:password@]host:port)")
+	var topics listFlag
+	fs.Var(&topics, "mqtt-topic", "topic filter to subscribe to on the upstream broker (repeatable; default citytwin/#)")
+	var feeds listFlag
+	fs.Var(&feeds, "gtfs-rt", "GTFS-realtime VehiclePositions feed to poll: a URL or a file (repeatable)")
+	gtfsEvery := fs.Duration("gtfs-rt-every", 30*time.Second, "how often to poll the --gtfs-rt feeds")
+	deadN := fs.Int("deadletters", 10_000, "how many rejected inputs GET /api/v1/deadletter keeps")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -48,13 +81,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if *data != "" {
-		if err := os.MkdirAll(*data, 0o755); err != nil {
-			return fmt.Errorf("--data: %w", err)
-		}
-	}
 	cfg := twin.DefaultConfig()
-	cfg.Retention = *retention
 	var city *datasets.City
 	if *demo {
 		cc := datasets.Demo()
@@ -65,10 +92,15 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("demo city: %w", err)
 		}
 	}
-	store, err := twin.New(cfg)
+	store, err := sf.open(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if err := store.Close(); err != nil {
+			log.Error("close twin", "err", err)
+		}
+	}()
 	if city != nil {
 		start := time.Now()
 		if err := city.Load(ctx, store, nil); err != nil {
@@ -76,7 +108,25 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		log.Info("demo city loaded", "entities", store.Len(), "took_ms", time.Since(start).Milliseconds())
 	}
-	srv, err := web.New(web.DefaultConfig(), store, log)
+
+	dead := ingest.NewDeadLetters(*deadN)
+	batcher, err := ingest.NewBatcher(store, ingest.DefaultBatcherConfig())
+	if err != nil {
+		return err
+	}
+	defer batcher.Close()
+	gw := gateway.New(gateway.Config{ParseTopic: mqtt.ParseTopic}, batcher, store, dead, log)
+	opts := []web.Option{web.WithIngest(gw, batcher)}
+	var broker *mqtt.Broker
+	if *mqttAddr != "" {
+		bc := mqtt.DefaultBrokerConfig()
+		bc.Addr, bc.Username, bc.Password, bc.DeadLetters = *mqttAddr, *mqttUser, *mqttPassword, dead
+		if broker, err = mqtt.NewBroker(bc, gw, log); err != nil {
+			return err
+		}
+		opts = append(opts, web.WithCollectors(web.MQTTCollector(broker.Stats)))
+	}
+	srv, err := web.New(web.DefaultConfig(), store, log, opts...)
 	if err != nil {
 		return err
 	}
@@ -89,12 +139,47 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errc := make(chan error, 3)
+	errc := make(chan error, 8)
 	wg.Go(func() {
 		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errc <- fmt.Errorf("http: %w", err)
 		}
 	})
+	if broker != nil {
+		if err := broker.Start(ctx); err != nil {
+			return fmt.Errorf("mqtt: %w", err)
+		}
+		defer broker.Close()
+		log.Info("mqtt broker listening", "addr", broker.Addr().String())
+		fmt.Fprintf(stdout, "MQTT broker on %s: publish to citytwin/<source>/<entity id>/senml\n", broker.Addr())
+	}
+	if *upstream != "" {
+		uc := mqtt.DefaultUpstreamConfig()
+		uc.URL = *upstream
+		if len(topics) > 0 {
+			uc.Topics = topics
+		}
+		up, err := mqtt.NewUpstream(uc, gw, log)
+		if err != nil {
+			return err
+		}
+		wg.Go(func() {
+			if err := up.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				errc <- fmt.Errorf("mqtt upstream: %w", err)
+			}
+		})
+	}
+	for _, feed := range feeds {
+		p, err := gtfsPoller(feed, *gtfsEvery, store, batcher, dead, log)
+		if err != nil {
+			return err
+		}
+		wg.Go(func() {
+			if err := p.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				errc <- fmt.Errorf("gtfs-rt %s: %w", feed, err)
+			}
+		})
+	}
 	if city != nil {
 		sc := datasets.DefaultStreamConfig()
 		sc.Seed, sc.Interval = *seed, *tick
@@ -103,7 +188,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		wg.Go(func() {
-			apply := func(ops []twin.Op) error { _, err := store.Apply(ops...); return err }
+			apply := func(ops []twin.Op) error { _, err := store.ApplyContext(ctx, ops...); return err }
 			// Run returns only when ctx ends or an apply fails.
 			if err := stream.Run(ctx, apply, *tick, nil); !errors.Is(err, context.Canceled) {
 				errc <- fmt.Errorf("demo stream: %w", err)
@@ -111,7 +196,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		})
 	}
 	wg.Go(func() { trimLoop(ctx, store, log) })
-	log.Info("citytwin is serving", "url", "http://"+ln.Addr().String()+"/", "version", version)
+	log.Info("citytwin is serving", "url", "http://"+ln.Addr().String()+"/", "version", version, "data", *sf.data)
 	fmt.Fprintf(stdout, "citytwin is serving on http://%s/ — press Ctrl-C to stop\n", ln.Addr())
 
 	select {
@@ -126,10 +211,37 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	wg.Wait()
 	log.Info("citytwin stopped")
-	if err != nil {
-		return err
+	return err
+}
+
+// gtfsPoller polls one GTFS-realtime feed into the twin, upserting vehicles it
+// has not seen and patching those whose trip changed.
+func gtfsPoller(feed string, every time.Duration, store *twin.Store, sink ingest.Sink, dead *ingest.DeadLetters, log *slog.Logger) (*gtfsrt.Poller, error) {
+	pc := gtfsrt.DefaultPollerConfig(feed)
+	pc.Interval, pc.Logger = every, log
+	pc.Options.Known = func(id twin.ID) bool { _, err := store.Get(id); return err == nil }
+	pc.Options.Previous = func(id twin.ID) (twin.Properties, bool) {
+		e, err := store.Get(id)
+		return e.Props, err == nil
 	}
-	return nil
+	return gtfsrt.NewPoller(pc, func(ctx context.Context, r gtfsrt.Result) error {
+		for _, rj := range r.Rejects {
+			dead.Add(ingest.DeadLetter{Source: "gtfs-rt", Where: feed, Reason: rj.String()})
+		}
+		if len(r.Ops) == 0 {
+			return nil
+		}
+		errs, err := sink.Submit(ctx, r.Ops)
+		if err != nil {
+			return err
+		}
+		for i, e := range errs {
+			if e != nil {
+				dead.Add(ingest.DeadLetter{Source: "gtfs-rt", Where: feed, Reason: fmt.Sprintf("op %d: %v", i, e)})
+			}
+		}
+		return nil
+	})
 }
 
 // trimLoop applies the retention once a minute.
