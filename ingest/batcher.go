@@ -34,7 +34,7 @@ type BatcherConfig struct {
 
 // DefaultBatcherConfig returns the defaults.
 func DefaultBatcherConfig() BatcherConfig {
-	return BatcherConfig{Workers: 4, MaxBatchOps: 20_000, QueueLen: 4096}
+	return BatcherConfig{Workers: 16, MaxBatchOps: 20_000, QueueLen: 4096}
 }
 
 // Validate checks the config.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,21 +34,49 @@ where; it is removed afterwards):
             producers, so that group commit has something to group)
   tsbs      the TSBS IoT 100-truck day, from the gzip file to the twin with the
             log on: decompress, parse, convert, log, apply
+  mqtt      the embedded broker, gateway and log: 1,000 MQTT 3.1.1 clients publish
+            SenML readings at QoS 0 as fast as they can (the rate at which the
+            readings are in the twin) — once with lean clients that write many
+            packets a syscall, once with paho clients — then 100 paho clients
+            publish at QoS 1 at a fixed 20,000 msgs/s (the time to each PUBACK,
+            sent after the log has it); clients, broker and twin share the machine
   restart   a twin of 1,000,000 entities and 50,000,000 observations is closed
             (snapshot) and opened again: the time from Open to serving
 
---quick makes the api and restart steps ten times smaller.
+--quick makes the api, mqtt and restart steps ten times smaller.
 `
 
 func benchIngestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench ingest", benchIngestHelp, stderr)
 	quick := fs.Bool("quick", false, "ten times smaller (not the figures of record)")
 	asJSON := fs.Bool("json", false, "print the figures as JSON")
-	only := fs.String("only", "", "measure only these steps, comma-separated (api, tsbs, restart)")
+	only := fs.String("only", "", "measure only these steps, comma-separated (api, tsbs, mqtt, restart)")
 	dir := fs.String("dir", "", "where to put the logs and snapshots (default: a temporary directory)")
 	tsbsFile := fs.String("tsbs", "", "the TSBS IoT file (default: ../shared/tsbs/iot-trucks100-seed123-1d.timescaledb.txt.gz, looked up from here upwards)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measurements to this file")
+	memProfile := fs.String("memprofile", "", "write an allocation profile of the measurements to this file")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	if *memProfile != "" {
+		runtime.MemProfileRate = 64 << 10
+		defer func() {
+			if f, err := os.Create(*memProfile); err == nil {
+				pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
 	}
 	root := *dir
 	if root == "" {
@@ -65,7 +94,7 @@ func benchIngestCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	steps := []struct {
 		name string
 		run  func() error
-	}{{"api", b.api}, {"tsbs", b.tsbsDay}, {"restart", b.restart}}
+	}{{"api", b.api}, {"tsbs", b.tsbsDay}, {"mqtt", b.mqttRaw}, {"mqtt", b.mqttIngest}, {"restart", b.restart}}
 	for _, s := range steps {
 		if *only != "" && !slices.Contains(strings.Split(*only, ","), s.name) {
 			continue

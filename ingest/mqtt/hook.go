@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -159,6 +160,11 @@ func (b *Broker) handle(cl *mochi.Client, pk packets.Packet, c *classCounters) e
 		switch {
 		case err == nil:
 			c.accepted.Add(1)
+			if !pk.FixedHeader.Retain && atomic.LoadInt64(&b.srv.Info.Subscriptions) == 0 {
+				// Nobody subscribes to anything: acknowledge without the relay's
+				// walk of the topic tree, a good part of the broker's cost.
+				return packets.CodeSuccessIgnore
+			}
 			return nil
 		case b.ctx.Err() != nil:
 			// shutting down: not acknowledged, the client resends it to the next broker

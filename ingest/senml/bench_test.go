@@ -57,3 +57,16 @@ func BenchmarkDecodePlain(b *testing.B) {
 	}
 	b.ReportMetric(float64(10*b.N)/b.Elapsed().Seconds(), "records/s")
 }
+
+// BenchmarkDecodeSenMLOne is the usual MQTT message: one reading.
+func BenchmarkDecodeSenMLOne(b *testing.B) {
+	data := []byte(`[{"bn":"sensor:aq-17:","n":"pm25","u":"ug/m3","t":1764237600,"v":12.5}]`)
+	opts := Options{Now: time.Unix(1764237660, 0)}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Decode(data, opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
+}

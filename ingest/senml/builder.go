@@ -21,7 +21,8 @@ type builder struct {
 	nowNs  int64
 	maxNs  int64 // the latest time accepted
 	res    Result
-	ents   map[twin.ID]*pending
+	ents   map[twin.ID]*pending // set once a second entity appears
+	first  *pending             // the first entity's, until then
 	order  []twin.ID
 	last   twin.ID // the entity of the previous record, to skip the map lookup
 	lastP  *pending
@@ -185,17 +186,35 @@ func (b *builder) get(id twin.ID) *pending {
 	if id == b.last && b.lastP != nil {
 		return b.lastP
 	}
-	p := b.ents[id]
+	var p *pending
+	switch {
+	case b.ents != nil:
+		p = b.ents[id]
+	case len(b.order) == 1 && b.order[0] == id:
+		p = b.first
+	}
 	if p == nil {
-		if b.ents == nil {
-			b.ents = make(map[twin.ID]*pending)
+		p = &pending{}
+		switch len(b.order) {
+		case 0: // most payloads are about one entity: no map for them
+			b.first = p
+		case 1:
+			b.ents = map[twin.ID]*pending{b.order[0]: b.first, id: p}
+		default:
+			b.ents[id] = p
 		}
-		p = &pending{obs: make([]twin.Observation, 0, 8)}
-		b.ents[id] = p
 		b.order = append(b.order, id)
 	}
 	b.last, b.lastP = id, p
 	return p
+}
+
+// pendingOf returns what entity id (one of b.order) collected.
+func (b *builder) pendingOf(id twin.ID) *pending {
+	if b.ents == nil {
+		return b.first
+	}
+	return b.ents[id]
 }
 
 // unitMetric names the metric of a record whose name has none after its entity
@@ -329,7 +348,7 @@ func (b *builder) prop(id twin.ID, metric string, v twin.Value) {
 // finish turns what was collected into ops.
 func (b *builder) finish() Result {
 	for _, id := range b.order {
-		p := b.ents[id]
+		p := b.pendingOf(id)
 		var pos []twin.Position
 		for _, f := range p.fixes {
 			switch f.has {

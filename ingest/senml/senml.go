@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sync"
 
 	"citytwin/ingest/unit"
 	"citytwin/twin"
@@ -36,12 +37,16 @@ type record struct {
 	VD   *string `json:"vd"`
 	S    float64 `json:"s"`
 	T    float64 `json:"t"`
+
+	// seen is set before decoding; json leaves it alone (it is unexported) but
+	// zeroes the elements of an array beyond the JSON array's end.
+	seen bool
 }
 
 var nan = math.NaN()
 
 func (r *record) reset() {
-	*r = record{BT: nan, BV: nan, BS: nan, BVer: nan, V: nan, S: nan, T: nan}
+	*r = record{BT: nan, BV: nan, BS: nan, BVer: nan, V: nan, S: nan, T: nan, seen: true}
 }
 
 func has(f float64) bool { return !math.IsNaN(f) }
@@ -150,9 +155,52 @@ func lines(data []byte) func(yield func(int, []byte) bool) {
 	}
 }
 
+// smallPack is how many records fastPack reads at once: most stream payloads
+// are a reading or a few.
+const smallPack = 16
+
+var packPool = sync.Pool{New: func() any { return new([smallPack]record) }}
+
 // pack decodes one array of records, the first of which gets index first. It
 // returns how many records it read.
 func (b *builder) pack(data []byte, first, line int) (int, error) {
+	recs := packPool.Get().(*[smallPack]record)
+	defer packPool.Put(recs)
+	if n, ok := fastPack(data, recs); ok {
+		if b.res.Records+n > b.o.MaxRecords {
+			return 0, fmt.Errorf("%w: more than %d", ErrTooManyRecords, b.o.MaxRecords)
+		}
+		bs := newBase()
+		for i := range n {
+			b.start(first+i, line)
+			b.record(&recs[i], &bs)
+		}
+		return n, nil
+	}
+	return b.slowPack(data, first, line)
+}
+
+// fastPack decodes a pack of at most smallPack well-formed records with one
+// json.Unmarshal into an array of reset records (json keeps the NaN of the
+// fields a record lacks). It reports false for anything else: a longer pack,
+// a record of the wrong shape, not an array; slowPack then reads it record by
+// record, so that a bad record rejects only itself.
+func fastPack(data []byte, recs *[smallPack]record) (int, bool) {
+	for i := range recs {
+		recs[i].reset()
+	}
+	if len(data) == 0 || data[0] != '[' || json.Unmarshal(data, recs) != nil {
+		return 0, false
+	}
+	n := 0
+	for n < smallPack && recs[n].seen {
+		n++
+	}
+	return n, n < smallPack
+}
+
+// slowPack decodes a pack record by record with a json.Decoder.
+func (b *builder) slowPack(data []byte, first, line int) (int, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	tok, err := dec.Token()
 	if err != nil {
