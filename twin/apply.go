@@ -422,17 +422,44 @@ func (s *Store) applyObserve(op *Op, refs []uint32) {
 	var (
 		lastSlot   = noSlot
 		lastMetric string
+		metric     uint32
+		chans      []slotChannel
 		ch         *series.Series
 	)
 	for i := range op.Observations {
 		o := &op.Observations[i]
 		slot := s.resolved(refs[i], o.ID)
 		if ch == nil || slot != lastSlot || o.Metric != lastMetric {
-			ch = s.channel(slot, o.Metric)
+			if ch == nil || o.Metric != lastMetric {
+				metric = s.sym.intern(o.Metric)
+			}
+			if ch == nil || slot != lastSlot {
+				chans = s.chans[slot]
+			}
+			ch = findChannel(chans, metric)
+			if ch == nil {
+				ch = s.addChannel(slot, metric)
+				chans = s.chans[slot]
+			}
 			lastSlot, lastMetric = slot, o.Metric
 		}
 		ch.Append(o.T, o.V)
 	}
+}
+
+// slotChannel is one channel of an entity.
+type slotChannel struct {
+	metric uint32
+	ch     *series.Series
+}
+
+func findChannel(chans []slotChannel, metric uint32) *series.Series {
+	for i := range chans {
+		if chans[i].metric == metric {
+			return chans[i].ch
+		}
+	}
+	return nil
 }
 
 // resolved is the slot checkRefs found, or, for an entity the batch created, its
@@ -444,20 +471,22 @@ func (s *Store) resolved(slot uint32, id ID) uint32 {
 	return slot
 }
 
-// channel returns the series of slot and metric, creating it.
-func (s *Store) channel(slot uint32, metric string) *series.Series {
-	m := s.sym.intern(metric)
-	bySlot := s.metrics[m]
+// addChannel creates the channel of slot and metric.
+func (s *Store) addChannel(slot, metric uint32) *series.Series {
+	ch := series.New()
+	s.putChannel(slot, metric, ch)
+	return ch
+}
+
+// putChannel files a channel in both indexes.
+func (s *Store) putChannel(slot, metric uint32, ch *series.Series) {
+	bySlot := s.metrics[metric]
 	if bySlot == nil {
 		bySlot = make(map[uint32]*series.Series)
-		s.metrics[m] = bySlot
+		s.metrics[metric] = bySlot
 	}
-	ch := bySlot[slot]
-	if ch == nil {
-		ch = series.New()
-		bySlot[slot] = ch
-	}
-	return ch
+	bySlot[slot] = ch
+	s.chans[slot] = append(s.chans[slot], slotChannel{metric, ch})
 }
 
 func (s *Store) applyMove(op *Op, refs []uint32) {

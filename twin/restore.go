@@ -439,11 +439,10 @@ func (s *Store) restoreChannels(r *snapReader, nslots uint32) {
 			return
 		}
 		r.off += used
-		bySlot := s.metrics[uint32(m)]
-		if bySlot == nil {
-			bySlot = make(map[uint32]*series.Series)
-			s.metrics[uint32(m)] = bySlot
+		if s.metrics[uint32(m)][uint32(slot)] != nil {
+			r.fail("channel %s of slot %d twice", s.sym.name(uint32(m)), slot)
+			return
 		}
-		bySlot[uint32(slot)] = ch
+		s.putChannel(uint32(slot), uint32(m), ch)
 	}
 }

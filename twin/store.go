@@ -77,6 +77,10 @@ type Store struct {
 	byCell map[uint64][]uint32 // static slots by their cell at h3IndexRes
 	// metrics maps a metric symbol to the channels of that metric.
 	metrics map[uint32]map[uint32]*series.Series
+	// chans holds the same channels by slot: an entity's few channels side by
+	// side, so that a batch of readings of many metrics of many sensors costs a
+	// map lookup per sensor, not one per reading in a map per metric.
+	chans map[uint32][]slotChannel
 	kindN   map[uint16]int // live entities per kind
 	movingN map[uint16]int // live moving entities per kind
 	// refs holds the slots of the observations and positions of the batch being
@@ -109,6 +113,7 @@ func New(cfg Config) (*Store, error) {
 		grid:    geo.NewPointGrid(cfg.GridMetres, cfg.RefLat),
 		byCell:  make(map[uint64][]uint32),
 		metrics: make(map[uint32]map[uint32]*series.Series),
+		chans:   make(map[uint32][]slotChannel),
 		kindN:   make(map[uint16]int),
 		movingN: make(map[uint16]int),
 		feed:    newFeed(cfg.FeedSize),
