@@ -44,7 +44,7 @@ func DefaultDurability(dir string) Durability {
 		Dir:              dir,
 		Log:              wal.DefaultOptions(),
 		SnapshotEvery:    10 * time.Minute,
-		SnapshotLogBytes: 1 << 30,
+		SnapshotLogBytes: 256 << 20,
 		KeepSnapshots:    2,
 		SnapshotOnClose:  true,
 	}

@@ -80,7 +80,7 @@ type Store struct {
 	// chans holds the same channels by slot: an entity's few channels side by
 	// side, so that a batch of readings of many metrics of many sensors costs a
 	// map lookup per sensor, not one per reading in a map per metric.
-	chans map[uint32][]slotChannel
+	chans   map[uint32][]slotChannel
 	kindN   map[uint16]int // live entities per kind
 	movingN map[uint16]int // live moving entities per kind
 	// refs holds the slots of the observations and positions of the batch being

@@ -29,7 +29,7 @@ func addStoreFlags(fs *flag.FlagSet) *storeFlags {
 			"batch (acknowledged once written to the OS, flushed within --fsync-interval) or off.\n"+
 			"A killed process loses nothing acknowledged with any of them; only a power cut can lose the last --fsync-interval with batch"),
 		fsyncInterval: fs.Duration("fsync-interval", 10*time.Millisecond, "with --fsync batch: the longest time between a write and its flush to disk"),
-		snapshotEvery: fs.Duration("snapshot-every", 10*time.Minute, "take a snapshot this often (also after every 1 GiB of log), so that a restart replays little"),
+		snapshotEvery: fs.Duration("snapshot-every", 10*time.Minute, "take a snapshot this often (also after every 256 MiB of log), so that a restart replays little"),
 		retention:     fs.Duration("retention", 24*time.Hour, "how long observations and positions stay in memory (0 = forever)"),
 	}
 }

@@ -328,7 +328,7 @@ func TestFeedDamage(t *testing.T) {
 						var row int
 						var line, reason string
 						fmt.Sscanf(d, "%d %s", &row, &line)
-						line, reason, _ = strings.Cut(line, "|")
+						line, _, _ = strings.Cut(line, "|")
 						reason = d[strings.Index(d, "|")+1:]
 						dl := res.dead[i]
 						if w := where(influx, row, line == "data"); dl.Where != w || !strings.HasPrefix(dl.Reason, reason) || dl.Source != "tsbs" {

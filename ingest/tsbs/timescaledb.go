@@ -77,7 +77,7 @@ func readHeader(sc *lineScanner, first []byte) (*header, error) {
 		m := &headerMeasurement{name: bytes.Clone(name)}
 		fields := make(map[string]bool, len(cols)-1)
 		for _, c := range cols[1:] {
-			if len(c) == 0 || bytes.IndexAny(c, " =") >= 0 || fields[string(c)] {
+			if len(c) == 0 || bytes.ContainsAny(c, " =") || fields[string(c)] {
 				return nil, fmt.Errorf("line %d: measurement %q: bad or repeated field name %q", sc.line, name, c)
 			}
 			fields[string(c)] = true
