@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"citytwin/datasets"
 	"citytwin/ingest/tsbs"
 	"citytwin/twin"
 	"citytwin/twin/wal"
@@ -58,17 +59,11 @@ func benchIngestCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	if *memProfile != "" {
 		runtime.MemProfileRate = 64 << 10
 		defer func() {
@@ -222,26 +217,10 @@ func (b *ingestBench) api() error {
 	return nil
 }
 
-// findShared looks for the shared folder beside this directory or one above it.
-func findShared(rel string) string {
-	dir, _ := os.Getwd()
-	for {
-		p := filepath.Join(dir, "..", "shared", rel)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-}
-
 func (b *ingestBench) tsbsDay() error {
 	path := b.tsbs
 	if path == "" {
-		if path = findShared("tsbs/iot-trucks100-seed123-1d.timescaledb.txt.gz"); path == "" {
+		if path = datasets.SharedPath("tsbs/iot-trucks100-seed123-1d.timescaledb.txt.gz"); path == "" {
 			return errors.New("no TSBS file: give --tsbs FILE")
 		}
 	}
@@ -260,7 +239,7 @@ func (b *ingestBench) tsbsDay() error {
 		return err
 	}
 	start := time.Now()
-	if err := pipeTSBS(b.ctx, feed, s); err != nil {
+	if err := pipeTSBS(b.ctx, feed, s, nil); err != nil {
 		return err
 	}
 	took := time.Since(start)
@@ -270,8 +249,10 @@ func (b *ingestBench) tsbsDay() error {
 	return nil
 }
 
-// pipeTSBS reads batches on one goroutine and applies them on this one.
-func pipeTSBS(ctx context.Context, feed *tsbs.Feed, s *twin.Store) error {
+// pipeTSBS reads batches on one goroutine and applies them on this one, so that
+// reading (with decompression on a third) and applying overlap; done is called
+// after each batch is applied.
+func pipeTSBS(ctx context.Context, feed *tsbs.Feed, s *twin.Store, done func(tsbs.Batch)) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	batches := make(chan tsbs.Batch, 4)
@@ -280,7 +261,7 @@ func pipeTSBS(ctx context.Context, feed *tsbs.Feed, s *twin.Store) error {
 		defer close(batches)
 		for {
 			b, err := feed.Next(ctx)
-			if len(b.Ops) > 0 {
+			if len(b.Ops) > 0 || b.Rows > 0 {
 				select {
 				case batches <- b:
 				case <-ctx.Done():
@@ -300,6 +281,9 @@ func pipeTSBS(ctx context.Context, feed *tsbs.Feed, s *twin.Store) error {
 	for b := range batches {
 		if _, err := s.ApplyContext(ctx, b.Ops...); err != nil {
 			return fmt.Errorf("line %d: %w", b.Line, err)
+		}
+		if done != nil {
+			done(b)
 		}
 	}
 	return <-readErr

@@ -171,39 +171,8 @@ func importTSBS(ctx context.Context, store *twin.Store, path string, rej *reject
 	}
 	bar := newBar(stderr, quiet, "import "+filepath.Base(path))
 	start := time.Now()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	batches := make(chan tsbs.Batch, 4)
-	readErr := make(chan error, 1)
-	go func() {
-		defer close(batches)
-		for {
-			b, err := feed.Next(ctx)
-			if len(b.Ops) > 0 || b.Rows > 0 {
-				select {
-				case batches <- b:
-				case <-ctx.Done():
-					readErr <- ctx.Err()
-					return
-				}
-			}
-			if err != nil {
-				if errors.Is(err, io.EOF) {
-					err = nil
-				}
-				readErr <- err
-				return
-			}
-		}
-	}()
-	for b := range batches {
-		if _, err := store.ApplyContext(ctx, b.Ops...); err != nil {
-			cancel()
-			return fmt.Errorf("%s line %d: %w", path, b.Line, err)
-		}
-		bar.update(int(cr.n.Load()), int(info.Size()))
-	}
-	if err := <-readErr; err != nil {
+	err = pipeTSBS(ctx, feed, store, func(tsbs.Batch) { bar.update(int(cr.n.Load()), int(info.Size())) })
+	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	bar.update(int(info.Size()), int(info.Size()))
@@ -233,16 +202,9 @@ func importGeoJSON(ctx context.Context, store *twin.Store, path string, rej *rej
 	for _, r := range res.Rejects {
 		rej.add(ingest.DeadLetter{Source: "import", Where: fmt.Sprintf("%s feature %d", path, r.Index), Reason: r.Reason})
 	}
-	errs, _, err := store.ApplyEach(ctx, res.Ops)
+	bad, err := applyEach(ctx, store, res.Ops, rej, "import", func(i int) string { return fmt.Sprintf("%s feature %d", path, res.Index[i]) })
 	if err != nil {
 		return err
-	}
-	bad := 0
-	for i, e := range errs {
-		if e != nil {
-			bad++
-			rej.add(ingest.DeadLetter{Source: "import", Where: fmt.Sprintf("%s feature %d", path, res.Index[i]), Reason: e.Error()})
-		}
 	}
 	fmt.Fprintf(stdout, "%s: %d features, %d entities upserted, %d rejected\n", path, res.Total, len(res.Ops)-bad, len(res.Rejects)+bad)
 	return nil
@@ -260,17 +222,27 @@ func importGTFSRT(ctx context.Context, store *twin.Store, path string, rej *reje
 	for _, r := range res.Rejects {
 		rej.add(ingest.DeadLetter{Source: "gtfs-rt", Where: path, Reason: r.String()})
 	}
-	errs, _, err := store.ApplyEach(ctx, res.Ops)
+	bad, err := applyEach(ctx, store, res.Ops, rej, "gtfs-rt", func(i int) string { return fmt.Sprintf("%s op %d", path, i) })
 	if err != nil {
 		return err
+	}
+	fmt.Fprintf(stdout, "%s: %d vehicles placed, %d rejected, %d ops refused\n", path, res.Vehicles, len(res.Rejects), bad)
+	return nil
+}
+
+// applyEach applies ops each on its own and writes the refused ones to the
+// rejects, saying where each came from; it returns how many were refused.
+func applyEach(ctx context.Context, store *twin.Store, ops []twin.Op, rej *rejectWriter, source string, where func(i int) string) (int, error) {
+	errs, _, err := store.ApplyEach(ctx, ops)
+	if err != nil {
+		return 0, err
 	}
 	bad := 0
 	for i, e := range errs {
 		if e != nil {
 			bad++
-			rej.add(ingest.DeadLetter{Source: "gtfs-rt", Where: path, Reason: fmt.Sprintf("op %d: %v", i, e)})
+			rej.add(ingest.DeadLetter{Source: source, Where: where(i), Reason: e.Error()})
 		}
 	}
-	fmt.Fprintf(stdout, "%s: %d vehicles placed, %d rejected, %d ops refused\n", path, res.Vehicles, len(res.Rejects), bad)
-	return nil
+	return bad, nil
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"citytwin/datasets"
 	"citytwin/ingest"
 	"citytwin/ingest/mqtt"
 	"citytwin/twin"
@@ -26,7 +27,7 @@ import (
 // folder is absent (never in CI).
 func sharedFile(t *testing.T, rel string) string {
 	t.Helper()
-	if p := findShared(rel); p != "" {
+	if p := datasets.SharedPath(rel); p != "" {
 		return p
 	}
 	if os.Getenv("CI") == "true" {

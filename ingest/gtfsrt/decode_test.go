@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"citytwin/datasets"
 	"citytwin/twin"
 
 	"github.com/MobilityData/gtfs-realtime-bindings/golang/gtfs"
@@ -16,31 +17,11 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// findShared walks up from the test's directory to the shared/ directory that
-// holds datasets/.
-func findShared() (string, bool) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", false
-	}
-	for {
-		cand := filepath.Join(dir, "shared")
-		if st, err := os.Stat(filepath.Join(cand, "datasets")); err == nil && st.IsDir() {
-			return cand, true
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", false
-		}
-		dir = parent
-	}
-}
-
 // sharedDir returns findShared's directory. Without it the test is skipped,
 // except in CI (CI=true), where it fails.
 func sharedDir(tb testing.TB) string {
 	tb.Helper()
-	if dir, ok := findShared(); ok {
+	if dir, ok := datasets.SharedDir(); ok {
 		return dir
 	}
 	if os.Getenv("CI") == "true" {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"citytwin/datasets"
 	"citytwin/twin"
 
 	"github.com/MobilityData/gtfs-realtime-bindings/golang/gtfs"
@@ -12,7 +13,7 @@ import (
 )
 
 func FuzzDecode(f *testing.F) {
-	if _, ok := findShared(); ok {
+	if _, ok := datasets.SharedDir(); ok {
 		f.Add(readBullRunner(f))
 	} else if os.Getenv("CI") == "true" {
 		f.Fatal("gtfsrt: shared/datasets not found above the test directory")

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"citytwin/datasets"
 )
 
 // rfcExamples are the JSON examples of RFC 8428 section 5.1, written out by hand,
@@ -32,7 +34,7 @@ var rfcExamples = []string{
 // realSeeds turns the first rows of the Aberdeen file into SenML and plain
 // payloads; without the shared datasets it returns none.
 func realSeeds(tb testing.TB) (senmlSeeds, plainSeeds []string) {
-	if _, ok := findShared(); !ok {
+	if _, ok := datasets.SharedDir(); !ok {
 		if os.Getenv("CI") == "true" {
 			tb.Fatal("senml: shared/datasets not found above the test directory")
 		}

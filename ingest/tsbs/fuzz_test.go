@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"citytwin/datasets"
 	"citytwin/twin"
 )
 
@@ -17,7 +18,7 @@ import (
 // are absent) and damaged variants of them.
 func fuzzSeeds(f *testing.F, files []string, fallback string) [][]byte {
 	var seeds [][]byte
-	if dir, ok := findShared(); ok {
+	if dir, ok := datasets.SharedDir(); ok {
 		for _, name := range files {
 			if _, err := os.Stat(filepath.Join(dir, "tsbs", name)); err == nil {
 				seeds = append(seeds, readLines(f, filepath.Join(dir, "tsbs", name), 50))

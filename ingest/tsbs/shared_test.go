@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"citytwin/datasets"
 	"citytwin/ingest"
 	"citytwin/twin"
 
@@ -24,31 +25,11 @@ const (
 	cpuTimescale = "cpu-only-hosts10-seed123-6h.timescaledb.txt.gz"
 )
 
-// findShared finds the shared/ directory that sits beside the repository
-// root, walking up from the test's directory.
-func findShared() (string, bool) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", false
-	}
-	for {
-		cand := filepath.Join(dir, "shared")
-		if st, err := os.Stat(filepath.Join(cand, "tsbs")); err == nil && st.IsDir() {
-			return cand, true
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", false
-		}
-		dir = parent
-	}
-}
-
 // sharedFile returns the path of a shared TSBS file. Without it the test is
 // skipped, except in CI (CI=true), where it fails.
 func sharedFile(tb testing.TB, name string) string {
 	tb.Helper()
-	if dir, ok := findShared(); ok {
+	if dir, ok := datasets.SharedDir(); ok {
 		p := filepath.Join(dir, "tsbs", name)
 		if _, err := os.Stat(p); err == nil {
 			return p
