@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync/atomic"
+	"unsafe"
 
 	"citytwin/geo"
 	"citytwin/twin/series"
@@ -420,6 +421,7 @@ func (s *Store) unindex(slot uint32, st *state) {
 
 func (s *Store) applyObserve(op *Op, refs []uint32) {
 	var (
+		metrics    recentSymbols
 		lastSlot   = noSlot
 		lastMetric string
 		metric     uint32
@@ -431,7 +433,7 @@ func (s *Store) applyObserve(op *Op, refs []uint32) {
 		slot := s.resolved(refs[i], o.ID)
 		if ch == nil || slot != lastSlot || o.Metric != lastMetric {
 			if ch == nil || o.Metric != lastMetric {
-				metric = s.sym.intern(o.Metric)
+				metric = metrics.intern(s.sym, o.Metric)
 			}
 			if ch == nil || slot != lastSlot {
 				chans = s.chans[slot]
@@ -445,6 +447,31 @@ func (s *Store) applyObserve(op *Op, refs []uint32) {
 		}
 		ch.Append(o.T, o.V)
 	}
+}
+
+// recentSymbols remembers the symbols of the last few metric names of a batch by
+// the address of their bytes: readings of several metrics interleaved (one
+// sensor's pm25, no2, o3, …) would otherwise hash a name for every reading.
+// Names from one decoded log record or one producer's batch share their bytes.
+type recentSymbols struct {
+	ptr  [8]*byte
+	n    [8]int
+	sym  [8]uint32
+	next int
+}
+
+func (r *recentSymbols) intern(t *symbols, name string) uint32 {
+	p := unsafe.StringData(name)
+	for i := range r.ptr {
+		if r.ptr[i] == p && r.n[i] == len(name) && p != nil {
+			return r.sym[i]
+		}
+	}
+	id := t.intern(name)
+	i := r.next
+	r.ptr[i], r.n[i], r.sym[i] = p, len(name), id
+	r.next = (i + 1) % len(r.ptr)
+	return id
 }
 
 // slotChannel is one channel of an entity.
