@@ -18,13 +18,32 @@ type DeadLetter struct {
 // MaxDeadLetterRaw bounds the raw input kept with a dead letter.
 const MaxDeadLetterRaw = 4096
 
-// DeadLetters keeps the newest dead letters in a ring and counts all of them.
+// DeadLetters keeps the newest dead letters in a ring and counts all of them;
+// with a file (SetFile) it also writes every one to disk.
 type DeadLetters struct {
 	mu    sync.Mutex
 	ring  []DeadLetter
 	next  int
 	total uint64
 	bySrc map[string]uint64
+	file  *DeadLetterFile
+}
+
+// SetFile makes every later dead letter also go to f.
+func (d *DeadLetters) SetFile(f *DeadLetterFile) {
+	d.mu.Lock()
+	d.file = f
+	d.mu.Unlock()
+}
+
+// Restore puts dead letters read back from a file into the ring, oldest first,
+// without counting them as new.
+func (d *DeadLetters) Restore(dls []DeadLetter) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, dl := range dls {
+		d.put(dl)
+	}
 }
 
 // NewDeadLetters keeps the newest n dead letters (n >= 1).
@@ -42,9 +61,18 @@ func (d *DeadLetters) Add(dl DeadLetter) {
 		dl.Raw = dl.Raw[:MaxDeadLetterRaw]
 	}
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	d.total++
 	d.bySrc[dl.Source]++
+	d.put(dl)
+	file := d.file
+	d.mu.Unlock()
+	if file != nil {
+		file.Write(dl)
+	}
+}
+
+// put stores dl in the ring. Must hold d.mu.
+func (d *DeadLetters) put(dl DeadLetter) {
 	if len(d.ring) < cap(d.ring) {
 		d.ring = append(d.ring, dl)
 		return

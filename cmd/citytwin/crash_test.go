@@ -126,6 +126,14 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 	}
 	resp.Body.Close()
 
+	// A reading for an entity the twin does not know: a dead letter, which must
+	// still be there after the crash.
+	resp, err = http.Post("http://"+c.httpAddr+"/api/v1/observations", "application/json", strings.NewReader(`{"id":"crash:sensor/nobody","metrics":{"pm25":1}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for i, p := range producers[:mqttProducers] {
@@ -154,6 +162,15 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 	c2 := startChild(t, "--data", dir, "--addr", "127.0.0.1:0", "--log-level", "warn")
 	if r, err := http.Get("http://" + c2.httpAddr + "/api/v1/health"); err != nil || r.StatusCode != 200 {
 		t.Fatalf("restarted server not healthy: %v %v", r, err)
+	}
+	r, err := http.Get("http://" + c2.httpAddr + "/api/v1/deadletter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	letters, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	if !strings.Contains(string(letters), "crash:sensor/nobody") {
+		t.Errorf("the dead letter of before the crash is gone: %s", letters)
 	}
 	c2.cmd.Process.Kill() // and once more without a clean stop
 	c2.cmd.Wait()

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -110,6 +111,13 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 
 	dead := ingest.NewDeadLetters(*deadN)
+	if *sf.data != "" {
+		closeDead, err := keepDeadLetters(dead, filepath.Join(*sf.data, "deadletters.ndjson"), *deadN, log)
+		if err != nil {
+			return err
+		}
+		defer closeDead()
+	}
 	batcher, err := ingest.NewBatcher(store, ingest.DefaultBatcherConfig())
 	if err != nil {
 		return err
@@ -242,6 +250,27 @@ func gtfsPoller(feed string, every time.Duration, store *twin.Store, sink ingest
 		}
 		return nil
 	})
+}
+
+// keepDeadLetters writes dead letters to path as well, after reading back the
+// newest n of the last run. The returned func closes the file.
+func keepDeadLetters(dead *ingest.DeadLetters, path string, n int, log *slog.Logger) (func(), error) {
+	old, err := ingest.ReadDeadLetters(path, n)
+	if err != nil {
+		return nil, fmt.Errorf("dead letters: %w", err)
+	}
+	dead.Restore(old)
+	f, err := ingest.OpenDeadLetterFile(path, 0)
+	if err != nil {
+		return nil, err
+	}
+	dead.SetFile(f)
+	return func() {
+		dead.SetFile(nil)
+		if err := f.Close(); err != nil {
+			log.Error("write dead letters", "path", path, "err", err)
+		}
+	}, nil
 }
 
 // trimLoop applies the retention once a minute.
