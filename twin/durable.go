@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"citytwin/twin/wal"
@@ -81,10 +82,11 @@ type durable struct {
 	log  *wal.Log
 	logr *slog.Logger
 
-	snapMu   sync.Mutex // one snapshot at a time
-	lastSnap uint64     // seq of the newest snapshot
-	lastLogB int64      // log bytes written when it was taken
-	openSeq  uint64     // seq after recovery: everything up to it is durable
+	snapMu   sync.Mutex    // one snapshot at a time
+	lastSnap atomic.Uint64 // seq of the newest snapshot
+	lastLogB atomic.Int64  // log bytes written when it was taken
+	lastTime atomic.Int64  // when it was written, Unix nanoseconds (0: not in this run)
+	openSeq  uint64        // seq after recovery: everything up to it is durable
 
 	stop chan struct{}
 	done chan struct{}
@@ -129,10 +131,11 @@ func Open(ctx context.Context, cfg Config, d Durability) (*Store, *Recovery, err
 	rec.Seq = s.seq
 	rec.Took = time.Since(start)
 	s.durable = &durable{
-		cfg: d, log: log, logr: logr, lastSnap: rec.SnapshotSeq, openSeq: rec.Seq,
-		lastLogB: log.Stats().BytesWritten,
-		stop:     make(chan struct{}), done: make(chan struct{}),
+		cfg: d, log: log, logr: logr, openSeq: rec.Seq,
+		stop: make(chan struct{}), done: make(chan struct{}),
 	}
+	s.durable.lastSnap.Store(rec.SnapshotSeq)
+	s.durable.lastLogB.Store(log.Stats().BytesWritten)
 	go s.snapshotLoop()
 	logr.Info("twin opened", "dir", d.Dir, "snapshot", rec.Snapshot, "snapshot_seq", rec.SnapshotSeq,
 		"replayed_records", rec.Records, "replayed_ops", rec.Ops, "seq", rec.Seq, "took", rec.Took)
@@ -235,7 +238,7 @@ func (s *Store) Snapshot(ctx context.Context) (string, error) {
 	logBytes := d.log.Stats().BytesWritten
 	s.mu.RUnlock()
 	paused := time.Since(start)
-	if v.seq == d.lastSnap && v.seq > 0 {
+	if v.seq == d.lastSnap.Load() && v.seq > 0 {
 		return filepath.Join(d.cfg.Dir, snapshotName(v.seq)), nil
 	}
 	// Everything the snapshot holds must be in the log first: a snapshot of ops
@@ -249,7 +252,9 @@ func (s *Store) Snapshot(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	d.lastSnap, d.lastLogB = v.seq, logBytes
+	d.lastSnap.Store(v.seq)
+	d.lastLogB.Store(logBytes)
+	d.lastTime.Store(time.Now().UnixNano())
 	d.logr.Info("snapshot written", "path", path, "seq", v.seq, "entities", len(v.ids),
 		"channels", len(v.metrics), "paused", paused, "took", time.Since(start))
 	return path, s.pruneSnapshots()
@@ -287,7 +292,7 @@ func (s *Store) snapshotLoop() {
 			return
 		case <-check.C:
 		}
-		grown := d.log.Stats().BytesWritten - d.lastLogB
+		grown := d.log.Stats().BytesWritten - d.lastLogB.Load()
 		due := d.cfg.SnapshotEvery > 0 && time.Since(last) >= d.cfg.SnapshotEvery
 		if d.cfg.SnapshotLogBytes > 0 && grown >= d.cfg.SnapshotLogBytes {
 			due = true
@@ -332,6 +337,45 @@ func (s *Store) Close() error {
 // bound: producers should slow down or retry later.
 func (s *Store) Overloaded() bool {
 	return s.durable != nil && s.durable.log.Full()
+}
+
+// DurableStatus is what a store opened with Open says about its durability.
+type DurableStatus struct {
+	Dir              string    `json:"dir"`
+	Fsync            string    `json:"fsync"`
+	Seq              uint64    `json:"seq"`               // ops applied
+	SyncedSeq        uint64    `json:"synced_seq"`        // ops fsynced
+	SnapshotSeq      uint64    `json:"snapshot_seq"`      // the newest snapshot's seq
+	SnapshotTime     time.Time `json:"snapshot_time"`     // when this run wrote it (zero: loaded at start)
+	LogSegments      int       `json:"log_segments"`      // segment files
+	LogBytes         int64     `json:"log_bytes"`         // their size
+	LogPendingBytes  int64     `json:"log_pending_bytes"` // appended, not yet written
+	LogSinceSnapshot int64     `json:"log_since_snapshot_bytes"`
+	Failed           string    `json:"failed,omitempty"` // why the store takes no more changes
+}
+
+// Durability reports the log and snapshots; ok is false for a store made with
+// New.
+func (s *Store) Durability() (st DurableStatus, ok bool) {
+	d := s.durable
+	if d == nil {
+		return st, false
+	}
+	ls := d.log.Stats()
+	st = DurableStatus{
+		Dir: d.cfg.Dir, Fsync: d.cfg.Log.Sync.String(), Seq: s.Seq(), SyncedSeq: ls.SyncedIndex,
+		SnapshotSeq: d.lastSnap.Load(), LogSegments: ls.Segments, LogBytes: ls.DiskBytes,
+		LogPendingBytes: ls.PendingBytes, LogSinceSnapshot: ls.BytesWritten - d.lastLogB.Load(),
+	}
+	if t := d.lastTime.Load(); t != 0 {
+		st.SnapshotTime = time.Unix(0, t).UTC()
+	}
+	s.mu.RLock()
+	if s.failed != nil {
+		st.Failed = s.failed.Error()
+	}
+	s.mu.RUnlock()
+	return st, true
 }
 
 // LogStats returns the log's counters, zero for a store made with New.

@@ -143,3 +143,14 @@ func TestReadOnlyServerHasNoWrites(t *testing.T) {
 }
 
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+func TestHealthReportsDurability(t *testing.T) {
+	s, _ := ingestServer(t, nil)
+	h := s.Handler()
+	post(t, h, "/api/v1/entities", "application/geo+json", twoSensors)
+	r := get(t, h, "/api/v1/health")
+	d, ok := r.json(t)["durability"].(map[string]any)
+	if r.status != 200 || !ok || d["fsync"] != "batch" || d["seq"].(float64) < 2 || d["log_segments"].(float64) < 1 {
+		t.Fatalf("health: %d %s", r.status, r.body)
+	}
+}
