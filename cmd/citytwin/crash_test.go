@@ -98,8 +98,14 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts and kills server processes")
 	}
+	for _, policy := range []string{"batch", "always"} {
+		t.Run(policy, func(t *testing.T) { crashAndRecover(t, policy) })
+	}
+}
+
+func crashAndRecover(t *testing.T, fsync string) {
 	dir := t.TempDir()
-	c := startChild(t, "--data", dir, "--addr", "127.0.0.1:0", "--mqtt", "127.0.0.1:0", "--log-level", "warn", "--fsync", "batch")
+	c := startChild(t, "--data", dir, "--addr", "127.0.0.1:0", "--mqtt", "127.0.0.1:0", "--log-level", "warn", "--fsync", fsync)
 	const mqttProducers, httpProducers = 8, 4
 	base := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
 
