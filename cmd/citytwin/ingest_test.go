@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -20,6 +21,7 @@ import (
 	"citytwin/ingest/mqtt"
 	"citytwin/twin"
 
+	paho5 "github.com/eclipse/paho.golang/paho"
 	paho "github.com/eclipse/paho.mqtt.golang"
 )
 
@@ -197,5 +199,44 @@ func TestServeMQTTUpstream(t *testing.T) {
 			t.Fatalf("accepted %v of %v+20; dead letters %v", metric(t, base, accepted), before, metric(t, base, `citytwin_deadletters_total{source="mqtt-upstream"}`))
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// An MQTT 5 producer learns from its PUBACK whether the twin took the message:
+// success once the reading is in the log, "payload format invalid" with the
+// reason for a payload the twin cannot read.
+func TestServeMQTT5Acknowledgements(t *testing.T) {
+	base, addr := startServeMQTT(t, "--mqtt", "127.0.0.1:0")
+	if addr == "" {
+		t.Fatal("serve did not say where its MQTT broker listens")
+	}
+	resp, err := http.Post(base+"/api/v1/entities", "application/geo+json", strings.NewReader(
+		`{"type":"Feature","id":"sensor:v5-1","geometry":{"type":"Point","coordinates":[24.9,60.1]},"properties":{"kind":"sensor"}}`))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("entity: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := paho5.NewClient(paho5.ClientConfig{ClientID: "v5-producer", Conn: conn})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := c.Connect(ctx, &paho5.Connect{ClientID: "v5-producer", KeepAlive: 30, CleanStart: true}); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Disconnect(&paho5.Disconnect{})
+	topic := "citytwin/v5test/sensor:v5-1/senml"
+	pr, err := c.Publish(ctx, &paho5.Publish{Topic: topic, QoS: 1, Payload: []byte(`[{"n":"temperature","u":"degF","v":50}]`)})
+	if err != nil || pr.ReasonCode != 0 {
+		t.Fatalf("good reading: %+v %v", pr, err)
+	}
+	if v := metric(t, base, `citytwin_ingest_records_total{result="accepted"}`); v != 1 {
+		t.Fatalf("PUBACK came before the reading was taken: accepted = %v", v)
+	}
+	pr, err = c.Publish(ctx, &paho5.Publish{Topic: topic, QoS: 1, Payload: []byte(`{not json`)})
+	if err == nil || pr == nil || pr.ReasonCode != 0x99 || pr.Properties == nil || !strings.Contains(pr.Properties.ReasonString, "JSON") {
+		t.Fatalf("unreadable payload: %+v %v", pr, err)
 	}
 }

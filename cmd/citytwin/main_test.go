@@ -18,6 +18,14 @@ import (
 // startServe runs `citytwin serve` in-process on a free port and returns its URL.
 func startServe(t *testing.T, args ...string) string {
 	t.Helper()
+	u, _ := startServeMQTT(t, args...)
+	return u
+}
+
+// startServeMQTT is startServe that also returns the address of the MQTT broker
+// when the arguments ask for one (--mqtt 127.0.0.1:0).
+func startServeMQTT(t *testing.T, args ...string) (string, string) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan int, 1)
@@ -38,9 +46,13 @@ func startServe(t *testing.T, args ...string) string {
 		pr.Close()
 	})
 	line := make(chan string, 1)
+	var mqttAddr string // written before line is sent
 	go func() {
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
+			if a, ok := strings.CutPrefix(sc.Text(), "MQTT broker on "); ok {
+				mqttAddr = strings.TrimSuffix(strings.Fields(a)[0], ":")
+			}
 			if m := regexp.MustCompile(`http://[0-9.:]+/`).FindString(sc.Text()); m != "" {
 				line <- m
 			}
@@ -48,13 +60,13 @@ func startServe(t *testing.T, args ...string) string {
 	}()
 	select {
 	case u := <-line:
-		return strings.TrimSuffix(u, "/")
+		return strings.TrimSuffix(u, "/"), mqttAddr
 	case code := <-done:
 		t.Fatalf("serve exited with %d before listening", code)
 	case <-time.After(60 * time.Second):
 		t.Fatal("serve did not start within 60 s")
 	}
-	return ""
+	return "", ""
 }
 
 func getJSON(t *testing.T, url string, wantStatus int, into any) http.Header {
