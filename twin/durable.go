@@ -86,6 +86,7 @@ type durable struct {
 	lastSnap atomic.Uint64 // seq of the newest snapshot
 	lastLogB atomic.Int64  // log bytes written when it was taken
 	lastTime atomic.Int64  // when it was written, Unix nanoseconds (0: not in this run)
+	paused   atomic.Int64  // how long taking its view held the read lock, ns
 	openSeq  uint64        // seq after recovery: everything up to it is durable
 
 	stop chan struct{}
@@ -242,19 +243,22 @@ func (s *Store) Snapshot(ctx context.Context) (string, error) {
 		return filepath.Join(d.cfg.Dir, snapshotName(v.seq)), nil
 	}
 	// Everything the snapshot holds must be in the log first: a snapshot of ops
-	// not yet durable could outlive them.
-	if v.seq > d.openSeq {
-		if err := d.log.Wait(ctx, v.seq); err != nil {
-			return "", err
+	// not yet durable could outlive them. The channels may hold ops up to
+	// v.maxSeq (see view), so the file is put in place only once the log has
+	// those.
+	path, err := v.writeFile(d.cfg.Dir, func() error {
+		if v.maxSeq <= d.openSeq {
+			return nil
 		}
-	}
-	path, err := v.writeFile(d.cfg.Dir)
+		return d.log.Wait(ctx, v.maxSeq)
+	})
 	if err != nil {
 		return "", err
 	}
 	d.lastSnap.Store(v.seq)
 	d.lastLogB.Store(logBytes)
 	d.lastTime.Store(time.Now().UnixNano())
+	d.paused.Store(int64(paused))
 	d.logr.Info("snapshot written", "path", path, "seq", v.seq, "entities", len(v.ids),
 		"channels", len(v.metrics), "paused", paused, "took", time.Since(start))
 	return path, s.pruneSnapshots()
@@ -347,6 +351,7 @@ type DurableStatus struct {
 	SyncedSeq        uint64    `json:"synced_seq"`        // ops fsynced
 	SnapshotSeq      uint64    `json:"snapshot_seq"`      // the newest snapshot's seq
 	SnapshotTime     time.Time `json:"snapshot_time"`     // when this run wrote it (zero: loaded at start)
+	SnapshotPauseMS  float64   `json:"snapshot_pause_ms"` // how long writers waited while it was taken
 	LogSegments      int       `json:"log_segments"`      // segment files
 	LogBytes         int64     `json:"log_bytes"`         // their size
 	LogPendingBytes  int64     `json:"log_pending_bytes"` // appended, not yet written
@@ -366,6 +371,7 @@ func (s *Store) Durability() (st DurableStatus, ok bool) {
 		Dir: d.cfg.Dir, Fsync: d.cfg.Log.Sync.String(), Seq: s.Seq(), SyncedSeq: ls.SyncedIndex,
 		SnapshotSeq: d.lastSnap.Load(), LogSegments: ls.Segments, LogBytes: ls.DiskBytes,
 		LogPendingBytes: ls.PendingBytes, LogSinceSnapshot: ls.BytesWritten - d.lastLogB.Load(),
+		SnapshotPauseMS: float64(d.paused.Load()) / 1e6,
 	}
 	if t := d.lastTime.Load(); t != 0 {
 		st.SnapshotTime = time.Unix(0, t).UTC()

@@ -351,3 +351,91 @@ func TestApplyEach(t *testing.T) {
 		t.Fatalf("after reopen: %v points, err %v; want 2", pts, err)
 	}
 }
+
+// Snapshots taken while readings keep arriving read the channels in chunks, so
+// they may hold readings of ops after their seq; start-up replays those ops
+// again. The twin that comes back must be exactly the one that was fed.
+func TestDurableSnapshotUnderLoad(t *testing.T) {
+	defer twin.SetChannelsPerLock(4)() // let writes in between the chunks
+	batches := durableOps(t)
+	d := testDurability(t.TempDir())
+	d.SnapshotOnClose = false
+	d.KeepSnapshots = 3
+	s, _ := openTwin(t, d)
+	oracle, _ := twin.New(testConfig())
+	entities := 0
+	for entities < len(batches) && batches[entities][0].Type == twin.OpUpsert {
+		entities++
+	}
+	applyAll(t, s, batches[:entities])
+	applyAll(t, oracle, batches[:entities])
+
+	// Ticks of the live stream, replayed again and again with fresh times, on
+	// one goroutine; snapshots on another.
+	ticks := batches[entities : len(batches)-1]
+	done := make(chan struct{})
+	var applied [][]twin.Op
+	go func() {
+		defer close(done)
+		for round := range 30 {
+			for _, b := range ticks {
+				b = shiftOps(b, time.Duration(round+1)*time.Hour)
+				if _, err := s.Apply(b...); err != nil {
+					t.Error(err)
+					return
+				}
+				applied = append(applied, b)
+			}
+		}
+	}()
+	snaps := 0
+	for {
+		select {
+		case <-done:
+		default:
+			if _, err := s.Snapshot(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			snaps++
+			continue
+		}
+		break
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	applyAll(t, oracle, applied)
+	s2, rec := openTwin(t, d)
+	defer s2.Close()
+	t.Logf("%d snapshots taken while %d batches went in; recovered from %s, replaying %d records", snaps, len(applied), filepath.Base(rec.Snapshot), rec.Records)
+	if snaps < 2 || rec.Snapshot == "" {
+		t.Fatalf("the test took %d snapshots during the load; it needs some to test anything", snaps)
+	}
+	sameTwin(t, s2, oracle)
+}
+
+// shiftOps copies a batch of readings and moves with their times shifted.
+func shiftOps(ops []twin.Op, by time.Duration) []twin.Op {
+	out := make([]twin.Op, len(ops))
+	for i, op := range ops {
+		op.T += int64(by)
+		if len(op.Observations) > 0 {
+			obs := make([]twin.Observation, len(op.Observations))
+			for j, o := range op.Observations {
+				o.T += int64(by)
+				obs[j] = o
+			}
+			op.Observations = obs
+		}
+		if len(op.Positions) > 0 {
+			pos := make([]twin.Position, len(op.Positions))
+			for j, p := range op.Positions {
+				p.T += int64(by)
+				pos[j] = p
+			}
+			op.Positions = pos
+		}
+		out[i] = op
+	}
+	return out
+}

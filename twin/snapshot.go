@@ -51,15 +51,25 @@ const maxSection = 1 << 31
 // chunkBytes is the size at which a chunked section is cut.
 const chunkBytes = 4 << 20
 
+// channelsPerLock is how many channels a snapshot reads under one hold of the
+// read lock: writers wait for at most that many.
+var channelsPerLock = 2048
+
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // ErrBadSnapshot is wrapped by every error about a damaged snapshot file.
 var ErrBadSnapshot = errors.New("twin: bad snapshot")
 
 // view is what a snapshot needs of the store, captured under the read lock so
-// that it can be written while the store goes on. States and sealed blocks are
-// immutable and shared; what changes in place (channel heads, tracks, the slices
-// of slots) is copied.
+// that it can be written while the store goes on. States are immutable and
+// shared; what changes in place (tracks, the slices of slots) is copied. The
+// channels are not: copying millions of heads would hold the writers for
+// seconds. They are read in chunks while the file is written, each chunk under
+// the read lock, so they may hold readings of ops after seq. That is safe
+// because start-up replays every op after seq, and applying a reading again
+// changes nothing (a reading at a time a channel has replaces it, and the last
+// write wins as it did the first time). The snapshot is renamed into place only
+// once the log has every op its channels may hold (maxSeq).
 type view struct {
 	seq     uint64
 	syms    []string
@@ -71,6 +81,9 @@ type view struct {
 	tracks  map[uint32][]sample
 	past    []pastEntry
 	metrics []channelView
+
+	s      *Store // for reading channels in chunks
+	maxSeq uint64 // the store's seq when the last chunk of channels was read
 }
 
 type pastEntry struct {
@@ -95,6 +108,8 @@ func (s *Store) capture() *view {
 		hist:   make(map[uint32][]*state, len(s.hist)),
 		cells:  make([]uint64, n),
 		tracks: make(map[uint32][]sample),
+		s:      s,
+		maxSeq: s.seq,
 	}
 	for slot := range n {
 		v.ids[slot] = s.ids.id(uint32(slot))
@@ -115,7 +130,9 @@ func (s *Store) capture() *view {
 	})
 	for m, bySlot := range s.metrics {
 		for slot, ch := range bySlot {
-			v.metrics = append(v.metrics, channelView{m, slot, ch.Clone()})
+			if int(slot) < n {
+				v.metrics = append(v.metrics, channelView{m, slot, ch})
+			}
 		}
 	}
 	return v
@@ -203,11 +220,17 @@ func (v *view) write(w io.Writer) error {
 	}
 	sw.chunk(secTracks, &items, true)
 
-	for _, c := range v.metrics {
-		sw.buf = binary.AppendUvarint(sw.buf, uint64(c.metric))
-		sw.buf = binary.AppendUvarint(sw.buf, uint64(c.slot))
-		sw.buf = c.ch.AppendBinary(sw.buf)
-		items++
+	for i := 0; i < len(v.metrics); {
+		v.s.mu.RLock()
+		for end := min(i+channelsPerLock, len(v.metrics)); i < end; i++ {
+			c := v.metrics[i]
+			sw.buf = binary.AppendUvarint(sw.buf, uint64(c.metric))
+			sw.buf = binary.AppendUvarint(sw.buf, uint64(c.slot))
+			sw.buf = c.ch.AppendBinary(sw.buf)
+			items++
+		}
+		v.maxSeq = v.s.seq
+		v.s.mu.RUnlock()
 		sw.chunk(secChannels, &items, false)
 	}
 	sw.chunk(secChannels, &items, true)
@@ -315,9 +338,10 @@ func appendString(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
-// writeSnapshotFile writes the view to dir atomically: a temporary file, fsync,
-// rename, fsync of the directory. It returns the file's path.
-func (v *view) writeFile(dir string) (string, error) {
+// writeFile writes the view to dir atomically: a temporary file, fsync, then
+// (once ready says so) rename and fsync of the directory. It returns the file's
+// path.
+func (v *view) writeFile(dir string, ready func() error) (string, error) {
 	name := filepath.Join(dir, snapshotName(v.seq))
 	tmp, err := os.CreateTemp(dir, ".snapshot-*.tmp")
 	if err != nil {
@@ -333,6 +357,9 @@ func (v *view) writeFile(dir string) (string, error) {
 		return "", fmt.Errorf("sync snapshot: %w", err)
 	}
 	if err := tmp.Close(); err != nil {
+		return "", err
+	}
+	if err := ready(); err != nil {
 		return "", err
 	}
 	if err := os.Rename(tmp.Name(), name); err != nil {
