@@ -13,11 +13,12 @@ func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
 	if !jsonOnly(w, r) {
 		return
 	}
-	s.writeJSON(w, r, ContentTypeOpenAPI, openAPIDoc(s.base(r), s.cfg))
+	s.writeJSON(w, r, ContentTypeOpenAPI, openAPIDoc(s.base(r), s.cfg, s.gateway != nil))
 }
 
 // openAPIDoc describes exactly the endpoints and parameters this server serves.
-func openAPIDoc(base string, cfg Config) obj {
+// writes adds the write side (WithIngest).
+func openAPIDoc(base string, cfg Config, writes bool) obj {
 	ref := func(kind, name string) obj { return obj{"$ref": "#/components/" + kind + "/" + name} }
 	content := func(mediaType, schema string) obj {
 		return obj{mediaType: obj{"schema": ref("schemas", schema)}}
@@ -69,8 +70,41 @@ func openAPIDoc(base string, cfg Config) obj {
 		"/collections/{collectionId}/items/{featureId}": obj{"get": op("getFeature", "One feature, now or as of an instant",
 			[]obj{ref("parameters", "collectionId"), ref("parameters", "featureId"), ref("parameters", "datetime"), ref("parameters", "fGeoJSON")},
 			with(obj{}, "200", ok("The feature.", ContentTypeGeoJSON, "Feature")), 400, 404, 500)},
-		"/api/v1/health": obj{"get": op("getHealth", "Health and size of the twin", nil,
-			with(obj{}, "200", ok("The twin is serving.", ContentTypeJSON, "Health")), 500)},
+		"/api/v1/health": obj{"get": op("getHealth", "Health and size of the twin, and its log and snapshots", nil,
+			with(obj{"503": ok("The log has failed: reads work, writes are refused.", ContentTypeJSON, "Health")},
+				"200", ok("The twin is serving.", ContentTypeJSON, "Health")), 500)},
+		"/metrics": obj{"get": op("getMetrics", "Prometheus metrics", nil,
+			obj{"200": obj{"description": "The metrics in the Prometheus text format.", "content": obj{"text/plain": obj{"schema": obj{"type": "string"}}}}})},
+	}
+	if writes {
+		report := obj{
+			"200": ok("At least one record was taken (or there were none); errors lists the others.", ContentTypeJSON, "IngestReport"),
+			"422": ok("Records were sent and none was taken; errors says why.", ContentTypeJSON, "IngestReport"),
+		}
+		tooMany := obj{"description": "The log is behind: nothing was taken. Retry after Retry-After seconds.",
+			"headers": obj{"Retry-After": obj{"schema": obj{"type": "integer"}}},
+			"content": obj{ContentTypeProblem: obj{"schema": ref("schemas", "Problem")}}}
+		text := obj{"schema": obj{"type": "string"}}
+		records := obj{"schema": obj{"type": "array", "items": obj{"type": "object"}}}
+		paths["/api/v1/observations"] = obj{"post": with(op("postObservations", "Readings: SenML (RFC 8428) or the plain JSON form, each record taken or refused on its own",
+			[]obj{ref("parameters", "entity"), ref("parameters", "format")}, with(report, "429", tooMany), 400, 413, 500, 503),
+			"requestBody", obj{"required": true, "content": obj{
+				"application/senml+json":   records,
+				"application/senml+ndjson": text,
+				ContentTypeJSON:            obj{"schema": obj{}},
+				"application/x-ndjson":     text,
+			}})}
+		paths["/api/v1/entities"] = obj{"post": with(op("postEntities", "Upsert entities from GeoJSON features (id = entity id, properties.kind = its kind)",
+			[]obj{ref("parameters", "kind")}, with(obj{
+				"200": ok("At least one feature was taken; errors lists the others.", ContentTypeJSON, "IngestReport"),
+				"422": ok("No feature was taken; errors says why.", ContentTypeJSON, "IngestReport"),
+			}, "429", tooMany), 400, 413, 500, 503),
+			"requestBody", obj{"required": true, "content": obj{
+				ContentTypeGeoJSON:     obj{"schema": obj{"type": "object", "description": "A FeatureCollection or a Feature."}},
+				"application/x-ndjson": text,
+			}})}
+		paths["/api/v1/deadletter"] = obj{"get": op("getDeadLetters", "Rejected input, newest first", []obj{ref("parameters", "deadLimit")},
+			with(obj{}, "200", ok("The dead letters.", ContentTypeJSON, "DeadLetters")), 400, 500)}
 	}
 
 	query := func(name, desc string, schema obj, extra obj) obj {
@@ -105,9 +139,14 @@ func openAPIDoc(base string, cfg Config) obj {
 			obj{"type": "array", "minItems": 3, "maxItems": 3, "items": obj{"type": "number"}}, obj{"style": "form", "explode": false}),
 		"h3": query("h3", "citytwin: H3 cell indexes (hex), comma-separated or repeated: features whose point or centre lies in any of them.",
 			obj{"type": "array", "maxItems": maxCells, "items": obj{"type": "string"}}, obj{"style": "form", "explode": false}),
-		"fJSON":    format("json"),
-		"fGeoJSON": format("json", "geojson"),
-		"fLanding": format("json", "html"),
+		"entity": query("entity", "The default entity of records that name none.", obj{"type": "string"}, nil),
+		"format": query("format", "The payload's format, instead of the Content-Type.",
+			obj{"type": "string", "enum": []string{"senml", "senml-ndjson", "json"}}, nil),
+		"kind":      query("kind", "The kind of features without properties.kind.", obj{"type": "string"}, nil),
+		"deadLimit": query("limit", "How many to list.", obj{"type": "integer", "minimum": 1, "maximum": 10000, "default": 100}, nil),
+		"fJSON":     format("json"),
+		"fGeoJSON":  format("json", "geojson"),
+		"fLanding":  format("json", "html"),
 	}
 
 	str := obj{"type": "string"}
@@ -154,7 +193,24 @@ func openAPIDoc(base string, cfg Config) obj {
 		"Health": obj{"type": "object", "properties": obj{
 			"status": str, "entities": obj{"type": "integer"}, "seq": obj{"type": "integer"},
 			"kinds":    obj{"type": "object", "additionalProperties": obj{"type": "integer"}},
-			"uptime_s": obj{"type": "number"}}},
+			"uptime_s": obj{"type": "number"},
+			"durability": obj{"type": "object", "description": "The write-ahead log and snapshots; absent when the twin lives in memory only.", "properties": obj{
+				"dir": str, "fsync": obj{"type": "string", "enum": []string{"always", "batch", "off"}},
+				"seq": obj{"type": "integer"}, "synced_seq": obj{"type": "integer"}, "snapshot_seq": obj{"type": "integer"},
+				"snapshot_time": obj{"type": "string", "format": "date-time"}, "snapshot_pause_ms": obj{"type": "number"},
+				"log_segments": obj{"type": "integer"}, "log_bytes": obj{"type": "integer"}, "log_pending_bytes": obj{"type": "integer"},
+				"log_since_snapshot_bytes": obj{"type": "integer"}, "failed": str}}}},
+		"IngestReport": obj{"type": "object", "required": []string{"records", "accepted", "rejected", "seq"}, "properties": obj{
+			"records": obj{"type": "integer"}, "accepted": obj{"type": "integer"}, "rejected": obj{"type": "integer"},
+			"seq": obj{"type": "integer", "description": "The twin's sequence number after the write."},
+			"errors": obj{"type": "array", "items": obj{"type": "object", "properties": obj{
+				"index": obj{"type": "integer", "description": "The record's (or feature's) index in the payload; -1 for several."},
+				"line":  obj{"type": "integer"}, "name": str, "reason": str}}}}},
+		"DeadLetters": obj{"type": "object", "properties": obj{
+			"total":     obj{"type": "integer"},
+			"by_source": obj{"type": "object", "additionalProperties": obj{"type": "integer"}},
+			"letters": obj{"type": "array", "items": obj{"type": "object", "properties": obj{
+				"time": obj{"type": "string", "format": "date-time"}, "source": str, "where": str, "reason": str, "raw": str}}}}},
 		"Problem": obj{"type": "object", "description": "RFC 9457 problem details.", "properties": obj{
 			"type": str, "title": str, "status": obj{"type": "integer"}, "detail": str, "instance": str,
 			"invalid-params": obj{"type": "array", "items": obj{"type": "object", "properties": obj{"name": str, "reason": str}}}}},

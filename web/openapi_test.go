@@ -64,7 +64,7 @@ func TestOpenAPI(t *testing.T) {
 	}
 	slices.Sort(documented)
 	want := []string{"/", "/api", "/api/v1/health", "/collections", "/collections/{collectionId}",
-		"/collections/{collectionId}/items", "/collections/{collectionId}/items/{featureId}", "/conformance"}
+		"/collections/{collectionId}/items", "/collections/{collectionId}/items/{featureId}", "/conformance", "/metrics"}
 	if !slices.Equal(documented, want) {
 		t.Errorf("documented paths %v, want %v", documented, want)
 	}
@@ -81,5 +81,31 @@ func TestOpenAPI(t *testing.T) {
 	}
 	if !slices.Equal(names, itemsParams) {
 		t.Errorf("items parameters documented %v, parsed %v", names, itemsParams)
+	}
+}
+
+// With the write side on, the document describes it, and what it describes is
+// served.
+func TestOpenAPIWrites(t *testing.T) {
+	s, _ := ingestServer(t, nil)
+	h := s.Handler()
+	var doc map[string]any
+	if err := json.Unmarshal(get(t, h, "/api").body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	paths := doc["paths"].(map[string]any)
+	for path, method := range map[string]string{"/api/v1/observations": "post", "/api/v1/entities": "post", "/api/v1/deadletter": "get"} {
+		op, ok := paths[path].(map[string]any)[method].(map[string]any)
+		if !ok {
+			t.Fatalf("%s %s not documented", method, path)
+		}
+		if method == "post" {
+			if _, ok := op["requestBody"].(map[string]any)["content"].(map[string]any)["application/x-ndjson"]; !ok {
+				t.Errorf("%s: request body types %v", path, op["requestBody"])
+			}
+		}
+	}
+	if r := post(t, h, "/api/v1/observations?format=json&entity=sensor:x", "", `{"metrics":{"pm25":1}}`); r.status != 422 {
+		t.Errorf("documented parameters not served: %d %s", r.status, r.body)
 	}
 }
