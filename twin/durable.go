@@ -89,12 +89,16 @@ type durable struct {
 	paused   atomic.Int64  // how long taking its view held the read lock, ns
 	openSeq  uint64        // seq after recovery: everything up to it is durable
 
-	stop chan struct{}
-	done chan struct{}
+	stop   chan struct{}
+	done   chan struct{}
+	unlock func() error // releases the data directory
 }
 
 // ErrClosed is returned by a store after Close.
 var ErrClosed = errors.New("twin: store closed")
+
+// ErrLocked says that another process has the data directory open.
+var ErrLocked = errors.New("twin: the data directory is in use by another process")
 
 // Open opens the twin kept in d.Dir, creating it if it is empty: it loads the
 // newest snapshot that is whole, replays the log after it and starts the
@@ -115,24 +119,32 @@ func Open(ctx context.Context, cfg Config, d Durability) (*Store, *Recovery, err
 	if err := os.MkdirAll(d.Dir, 0o755); err != nil {
 		return nil, nil, err
 	}
-	rec := &Recovery{}
-	s, err := loadNewestSnapshot(cfg, d.Dir, rec, logr)
+	unlock, err := lockDir(d.Dir)
 	if err != nil {
 		return nil, nil, err
 	}
+	fail := func(err error) (*Store, *Recovery, error) {
+		unlock()
+		return nil, nil, err
+	}
+	rec := &Recovery{}
+	s, err := loadNewestSnapshot(cfg, d.Dir, rec, logr)
+	if err != nil {
+		return fail(err)
+	}
 	log, lrec, err := wal.Open(filepath.Join(d.Dir, "wal"), d.Log)
 	if err != nil {
-		return nil, nil, fmt.Errorf("open log: %w", err)
+		return fail(fmt.Errorf("open log: %w", err))
 	}
 	rec.Log = lrec
 	if err := s.replay(ctx, log, rec); err != nil {
 		log.Close()
-		return nil, nil, err
+		return fail(err)
 	}
 	rec.Seq = s.seq
 	rec.Took = time.Since(start)
 	s.durable = &durable{
-		cfg: d, log: log, logr: logr, openSeq: rec.Seq,
+		cfg: d, log: log, logr: logr, openSeq: rec.Seq, unlock: unlock,
 		stop: make(chan struct{}), done: make(chan struct{}),
 	}
 	s.durable.lastSnap.Store(rec.SnapshotSeq)
@@ -333,7 +345,7 @@ func (s *Store) Close() error {
 			errs = append(errs, fmt.Errorf("snapshot on close: %w", err))
 		}
 	}
-	errs = append(errs, d.log.Close())
+	errs = append(errs, d.log.Close(), d.unlock())
 	return errors.Join(errs...)
 }
 

@@ -439,3 +439,19 @@ func shiftOps(ops []twin.Op, by time.Duration) []twin.Op {
 	}
 	return out
 }
+
+func TestDurableDirIsLocked(t *testing.T) {
+	d := testDurability(t.TempDir())
+	s, _ := openTwin(t, d)
+	if s2, _, err := twin.Open(context.Background(), testConfig(), d); !errors.Is(err, twin.ErrLocked) {
+		if s2 != nil {
+			s2.Close()
+		}
+		t.Fatalf("second open of a directory in use: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s3, _ := openTwin(t, d) // free again
+	s3.Close()
+}
