@@ -2,6 +2,7 @@ package senml
 
 import (
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -83,11 +84,52 @@ func FuzzDecodeSenML(f *testing.F) {
 		opts := Options{Entity: "sensor:fuzz", Source: "fuzz", Now: fuzzNow, MaxRecords: 1000}
 		if r, err := Decode(data, opts); err == nil {
 			checkResult(t, data, r)
+			sameAsSlow(t, data, opts, r)
 		}
 		if r, err := DecodeNDJSON(data, opts); err == nil {
 			checkResult(t, data, r)
 		}
 	})
+}
+
+// decodeSlow is Decode reading every pack record by record, as it does when
+// the one-Unmarshal fast path does not apply.
+func decodeSlow(data []byte, opts Options) (Result, error) {
+	b, err := begin(data, opts)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := checkMustUnderstand(data); err != nil {
+		return Result{}, err
+	}
+	if _, err := b.slowPack(data, 0, 0); err != nil {
+		return Result{}, err
+	}
+	return b.finish(), nil
+}
+
+// sameAsSlow checks that the fast path decoded data exactly as the slow one.
+func sameAsSlow(t *testing.T, data []byte, opts Options, fast Result) {
+	t.Helper()
+	slow, err := decodeSlow(data, opts)
+	if err != nil {
+		t.Fatalf("%q: the fast path decoded it, the slow one says %v", data, err)
+	}
+	if !reflect.DeepEqual(fast, slow) {
+		t.Fatalf("%q: the paths differ\nfast %+v\nslow %+v", data, fast, slow)
+	}
+}
+
+func TestFastPackIsSlowPack(t *testing.T) {
+	s, _ := realSeeds(t)
+	opts := Options{Entity: "sensor:x", Source: "test", Now: fuzzNow}
+	for _, seed := range append(rfcExamples, s...) {
+		r, err := Decode([]byte(seed), opts)
+		if err != nil {
+			t.Fatalf("%q: %v", seed, err)
+		}
+		sameAsSlow(t, []byte(seed), opts, r)
+	}
 }
 
 func FuzzDecodePlain(f *testing.F) {
