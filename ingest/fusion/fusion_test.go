@@ -55,14 +55,14 @@ func conflate(t *testing.T, s *twin.Store, ops ...twin.Op) fusion.Report {
 func TestConflateBuildings(t *testing.T) {
 	s, _ := twin.New(twin.DefaultConfig())
 	osm := twin.Entity{ID: "osm:way/1", Kind: twin.KindBuilding, Geometry: rect(0, 0, 30, 20), Height: 13, Levels: 4,
-		Props: twin.Properties{{Key: "addr:street", Value: twin.StringValue("Markt")}, {Key: "name", Value: twin.StringValue("Stadhuis")}},
+		Props:      twin.Properties{{Key: "addr:street", Value: twin.StringValue("Markt")}, {Key: "name", Value: twin.StringValue("Stadhuis")}},
 		Provenance: []twin.Provenance{{Source: "osm"}}}
 	conflate(t, s, upsert(osm))
 
 	// The 3D city model of the same building, measured: a footprint half a metre
 	// off, a height two metres more, its own name for it.
 	cj := twin.Entity{ID: "cityjson:NL.IMBAG.1", Kind: twin.KindBuilding, Geometry: rect(0.5, 0.3, 30, 20), Height: 15.1,
-		Props: twin.Properties{{Key: "b3_h_dak_max", Value: twin.NumberValue(15.1)}, {Key: "name", Value: twin.StringValue("City Hall")}},
+		Props:      twin.Properties{{Key: "b3_h_dak_max", Value: twin.NumberValue(15.1)}, {Key: "name", Value: twin.StringValue("City Hall")}},
 		Provenance: []twin.Provenance{{Source: "cityjson"}}}
 	rep := conflate(t, s, upsert(cj))
 	if rep.Fused != 1 || rep.Fusions[0].Into != "osm:way/1" || rep.Fusions[0].IoU < 0.9 {
