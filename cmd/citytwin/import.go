@@ -9,13 +9,17 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"citytwin/ingest"
+	"citytwin/ingest/fusion"
 	"citytwin/ingest/geojson"
+	"citytwin/ingest/gtfs"
 	"citytwin/ingest/gtfsrt"
+	"citytwin/ingest/osm"
 	"citytwin/ingest/tsbs"
 	"citytwin/twin"
 )
@@ -26,13 +30,17 @@ Reads files into the twin kept in DIR (the same directory 'citytwin serve --data
 uses; stop the server first). Every batch goes through the write-ahead log, so an
 interrupted import keeps what it had read.
 
-What it reads, by content:
+What it reads, told by content (or --format):
   TSBS IoT or devops workloads (timescaledb pseudo-CSV or InfluxDB line protocol,
       plain or gzip): trucks become moving vehicles (tsbs:truck/<name>) whose
       readings and diagnostics are channels; hosts become hosts (tsbs:host/<name>)
   GeoJSON (.geojson, .json, .ndjson): features become entities (id = entity id,
       properties.kind = its kind)
   GTFS-realtime VehiclePositions (.pb): vehicles are placed and moved
+  OpenStreetMap XML or PBF: buildings with their parts and heights, road
+      segments between intersections (a routable graph), points of interest
+  GTFS static feeds (zip): stops (gtfs:stop/<id>) and routes (gtfs:route/<id>),
+      linked: a stop is served_by its routes, a platform has its parent station
 
 Rows that cannot be used (TSBS damages its data on purpose: rows without a truck
 name, blank fields, unreadable numbers) are counted, and written with the reason
@@ -49,6 +57,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	*sf.retention = 0
 	rejects := fs.String("rejects", "", "write every rejected row or feature, with the reason, to this NDJSON file")
 	quiet := fs.Bool("quiet", false, "no progress bar")
+	format := fs.String("format", "", "the files' format when their content does not tell: "+strings.Join(formats, ", "))
 	logLevel := fs.String("log-level", "warn", "log level: debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -81,9 +90,12 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	for _, path := range fs.Args() {
-		if err = importFile(ctx, store, path, rej, stdout, stderr, *quiet); err != nil {
+		if err = importFile(ctx, store, path, *format, rej, stdout, stderr, *quiet); err != nil {
 			break
 		}
+	}
+	if err == nil {
+		err = linkSensors(ctx, store, stdout)
 	}
 	if rej != nil {
 		if cerr := rej.Close(); err == nil {
@@ -122,14 +134,128 @@ func (w *rejectWriter) add(dl ingest.DeadLetter) {
 
 func (w *rejectWriter) Close() error { return w.f.Close() }
 
-func importFile(ctx context.Context, store *twin.Store, path string, rej *rejectWriter, stdout, stderr io.Writer, quiet bool) error {
-	switch strings.ToLower(filepath.Ext(strings.TrimSuffix(path, ".gz"))) {
-	case ".geojson", ".json", ".ndjson", ".geojsonl":
-		return importGeoJSON(ctx, store, path, rej, stdout)
-	case ".pb":
-		return importGTFSRT(ctx, store, path, rej, stdout)
+func importFile(ctx context.Context, store *twin.Store, path, format string, rej *rejectWriter, stdout, stderr io.Writer, quiet bool) error {
+	if format == "" {
+		var err error
+		if format, err = detectFormat(path); err != nil {
+			return err
+		}
 	}
-	return importTSBS(ctx, store, path, rej, stdout, stderr, quiet)
+	switch format {
+	case formatGeoJSON:
+		return importGeoJSON(ctx, store, path, rej, stdout)
+	case formatGTFSRT:
+		return importGTFSRT(ctx, store, path, rej, stdout)
+	case formatGTFS:
+		return importGTFS(ctx, store, path, rej, stdout)
+	case formatOSM:
+		return importOSM(ctx, store, path, rej, stdout)
+	case formatTSBS:
+		return importTSBS(ctx, store, path, rej, stdout, stderr, quiet)
+	}
+	return fmt.Errorf("--format %q: want one of %s", format, strings.Join(formats, ", "))
+}
+
+// importOSM reads OpenStreetMap XML or PBF: buildings (with their parts),
+// road segments and points of interest become entities.
+func importOSM(ctx context.Context, store *twin.Store, path string, rej *rejectWriter, stdout io.Writer) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	opts := osm.DefaultOptions()
+	opts.Name = filepath.Base(path)
+	res, err := osm.Read(ctx, f, opts)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	for _, r := range res.Rejects {
+		rej.add(ingest.DeadLetter{Source: "osm", Where: fmt.Sprintf("%s %s/%d", path, r.Type, r.ID), Reason: r.Reason})
+	}
+	bad, fused, err := applyFused(ctx, store, res.Ops, rej, "osm", path)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: OpenStreetMap %s, %d nodes, %d ways, %d relations: %s; %d fused with buildings already in the twin; %d rejected\n",
+		path, res.Stats.Format, res.Stats.Nodes, res.Stats.Ways, res.Stats.Relations, countsLine(res.Counts), fused, len(res.Rejects)+bad)
+	if res.Graph != nil {
+		fmt.Fprintf(stdout, "  road graph: %d nodes, %d directed edges\n", len(res.Graph.Nodes), len(res.Graph.Edges))
+	}
+	return nil
+}
+
+// applyFused applies upserts in batches, each first conflated with the
+// buildings already in the twin (see ingest/fusion), each op on its own. It
+// returns how many were refused and how many buildings were fused.
+func applyFused(ctx context.Context, store *twin.Store, ops []twin.Op, rej *rejectWriter, source, path string) (bad, fused int, err error) {
+	for start := 0; start < len(ops); start += 10_000 {
+		batch, rep, err := fusion.Conflate(ctx, store, ops[start:min(start+10_000, len(ops))], fusion.DefaultOptions())
+		if err != nil {
+			return bad, fused, err
+		}
+		fused += rep.Fused
+		n, err := applyEach(ctx, store, batch, rej, source, func(i int) string { return fmt.Sprintf("%s %s", path, batch[i].Entity.ID) })
+		if err != nil {
+			return bad, fused, err
+		}
+		bad += n
+	}
+	return bad, fused, nil
+}
+
+// linkSensors links every sensor to the building it is in or the road it is
+// by, after the files are in.
+func linkSensors(ctx context.Context, store *twin.Store, stdout io.Writer) error {
+	ops, err := fusion.LinkSensors(ctx, store, fusion.DefaultOptions())
+	if err != nil || len(ops) == 0 {
+		return err
+	}
+	if _, err := store.ApplyContext(ctx, ops...); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "linked %d sensors to the building they are in or the road they are by\n", len(ops))
+	return nil
+}
+
+// countsLine says how many entities of each kind, in a stable order.
+func countsLine(counts map[twin.Kind]int) string {
+	kinds := make([]string, 0, len(counts))
+	for k := range counts {
+		kinds = append(kinds, string(k))
+	}
+	slices.Sort(kinds)
+	parts := make([]string, len(kinds))
+	for i, k := range kinds {
+		parts[i] = fmt.Sprintf("%d %s", counts[twin.Kind(k)], twin.Kind(k).Plural())
+	}
+	return strings.Join(parts, ", ")
+}
+
+// importGTFS reads a static GTFS feed: stops and routes become entities.
+func importGTFS(ctx context.Context, store *twin.Store, path string, rej *rejectWriter, stdout io.Writer) error {
+	feed, err := gtfs.ReadFile(ctx, path)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	for _, r := range feed.Rejects {
+		rej.add(ingest.DeadLetter{Source: "gtfs", Where: fmt.Sprintf("%s %s:%d %s", path, r.File, r.Line, r.Column), Reason: r.Reason})
+	}
+	ops, rejects := feed.Ops(gtfs.Options{Feed: filepath.Base(path), Time: time.Now()})
+	for _, r := range rejects {
+		rej.add(ingest.DeadLetter{Source: "gtfs", Where: fmt.Sprintf("%s %s:%d", path, r.File, r.Line), Reason: r.Reason})
+	}
+	bad, err := applyEach(ctx, store, ops, rej, "gtfs", func(i int) string { return fmt.Sprintf("%s %s", path, ops[i].Entity.ID) })
+	if err != nil {
+		return err
+	}
+	trips := 0
+	if feed.Schedule != nil {
+		trips = len(feed.Schedule.Trips)
+	}
+	fmt.Fprintf(stdout, "%s: GTFS, %d agencies, %d stops, %d routes, %d trips; %d entities upserted, %d rows rejected\n",
+		path, len(feed.Agencies), len(feed.Stops), len(feed.Routes), trips, len(ops)-bad, len(feed.Rejects)+len(rejects)+bad)
+	return nil
 }
 
 // countingReader counts the bytes read through it, for the progress bar.

@@ -240,3 +240,30 @@ func TestServeMQTT5Acknowledgements(t *testing.T) {
 		t.Fatalf("unreadable payload: %+v %v", pr, err)
 	}
 }
+
+// One command reads a city's OpenStreetMap extract and its transit feed, told
+// apart by their content.
+func TestImportOSMAndGTFS(t *testing.T) {
+	pbf := sharedFile(t, "datasets/osm/helsinki_centre.osm.pbf")
+	feed := sharedFile(t, "datasets/gtfs/cairns_gtfs.zip")
+	dir := filepath.Join(t.TempDir(), "twin")
+	var out strings.Builder
+	if code := run(context.Background(), []string{"import", "--quiet", "--data", dir, pbf, feed}, &out, io.Discard); code != 0 {
+		t.Fatalf("import exited %d: %s", code, out.String())
+	}
+	store, _, err := twin.Open(context.Background(), twin.Config{GridMetres: 250, RefLat: 60, FeedSize: 64}, twin.DefaultDurability(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	want := map[twin.Kind]int{twin.KindBuilding: 446, twin.KindBuildingPart: 126, twin.KindRoad: 4350, twin.KindPOI: 2100, twin.KindStop: 416, twin.KindRoute: 22}
+	got := store.Counts()
+	for k, n := range want {
+		if got[k] != n {
+			t.Errorf("%d %s, want %d (import said: %s)", got[k], k.Plural(), n, out.String())
+		}
+	}
+	if !strings.Contains(out.String(), "road graph: 3273 nodes, 7939 directed edges") {
+		t.Errorf("import said %q", out.String())
+	}
+}
