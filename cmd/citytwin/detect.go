@@ -13,15 +13,17 @@ import (
 
 // The formats import reads.
 const (
-	formatTSBS    = "tsbs"
-	formatGeoJSON = "geojson"
-	formatGTFSRT  = "gtfs-rt"
-	formatGTFS    = "gtfs"
-	formatOSM     = "osm"
+	formatTSBS     = "tsbs"
+	formatGeoJSON  = "geojson"
+	formatGTFSRT   = "gtfs-rt"
+	formatGTFS     = "gtfs"
+	formatOSM      = "osm"
+	formatCityJSON = "cityjson"
+	formatIFC      = "ifc"
 )
 
 // formats lists what --format accepts, for the help and the errors.
-var formats = []string{formatGeoJSON, formatGTFS, formatGTFSRT, formatOSM, formatTSBS}
+var formats = []string{formatCityJSON, formatGeoJSON, formatGTFS, formatGTFSRT, formatIFC, formatOSM, formatTSBS}
 
 // detectFormat tells a file's format from its content (the first bytes, and for
 // zips the names inside), falling back on the extension.
@@ -51,6 +53,10 @@ func detectFormat(path string) (string, error) {
 		return formatOSM, nil // PBF: a BlobHeader of type OSMHeader first
 	case bytes.HasPrefix(trimmed, []byte("<")) && bytes.Contains(head, []byte("<osm")):
 		return formatOSM, nil
+	case bytes.HasPrefix(trimmed, []byte("ISO-10303-21;")):
+		return formatIFC, nil
+	case bytes.HasPrefix(trimmed, []byte("{")) && isCityJSON(head):
+		return formatCityJSON, nil
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
 		return detectZip(path)
 	case bytes.HasPrefix(trimmed, []byte("tags,")) || isLineProtocol(trimmed):
@@ -88,4 +94,11 @@ func detectZip(path string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("%s: a zip without stops.txt or agency.txt is no GTFS feed, and no other zipped format is read", path)
+}
+
+// isCityJSON looks for what only CityJSON has near its start: the type
+// CityJSON or CityJSONFeature, or its CityObjects (a CityJSONSeq file starts
+// with a CityJSON header object).
+func isCityJSON(head []byte) bool {
+	return bytes.Contains(head, []byte(`"CityJSON`)) || bytes.Contains(head, []byte(`"CityObjects"`))
 }

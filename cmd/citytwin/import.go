@@ -14,14 +14,19 @@ import (
 	"sync/atomic"
 	"time"
 
+	"citytwin/geo/crs"
 	"citytwin/ingest"
+	"citytwin/ingest/cityjson"
 	"citytwin/ingest/fusion"
 	"citytwin/ingest/geojson"
 	"citytwin/ingest/gtfs"
 	"citytwin/ingest/gtfsrt"
+	"citytwin/ingest/ifc"
 	"citytwin/ingest/osm"
 	"citytwin/ingest/tsbs"
 	"citytwin/twin"
+
+	"github.com/paulmach/orb"
 )
 
 const importHelp = `Usage: citytwin import --data DIR [flags] FILE...
@@ -37,10 +42,17 @@ What it reads, told by content (or --format):
   GeoJSON (.geojson, .json, .ndjson): features become entities (id = entity id,
       properties.kind = its kind)
   GTFS-realtime VehiclePositions (.pb): vehicles are placed and moved
+  CityJSON 1.0-2.0 and CityJSONSeq, in its national grid (EPSG:7415, 2056,
+      25832, UTM, state plane, …): city objects, buildings with their parts
+  IFC (IFC2X3, IFC4): the building, its storeys and spaces, placed by the site
   OpenStreetMap XML or PBF: buildings with their parts and heights, road
       segments between intersections (a routable graph), points of interest
   GTFS static feeds (zip): stops (gtfs:stop/<id>) and routes (gtfs:route/<id>),
       linked: a stop is served_by its routes, a platform has its parent station
+
+Buildings from different sources whose footprints overlap (IoU >= 0.5) become one
+building, each field from the source trusted for it (see docs/import.md); sensors
+are linked to the building they are in or the road they are by.
 
 Rows that cannot be used (TSBS damages its data on purpose: rows without a truck
 name, blank fields, unreadable numbers) are counted, and written with the reason
@@ -150,6 +162,10 @@ func importFile(ctx context.Context, store *twin.Store, path, format string, rej
 		return importGTFS(ctx, store, path, rej, stdout)
 	case formatOSM:
 		return importOSM(ctx, store, path, rej, stdout)
+	case formatCityJSON:
+		return importCityJSON(ctx, store, path, rej, stdout)
+	case formatIFC:
+		return importIFC(ctx, store, path, rej, stdout)
 	case formatTSBS:
 		return importTSBS(ctx, store, path, rej, stdout, stderr, quiet)
 	}
@@ -183,6 +199,68 @@ func importOSM(ctx context.Context, store *twin.Store, path string, rej *rejectW
 		fmt.Fprintf(stdout, "  road graph: %d nodes, %d directed edges\n", len(res.Graph.Nodes), len(res.Graph.Edges))
 	}
 	return nil
+}
+
+// importCityJSON reads a CityJSON document or CityJSONSeq: city objects become
+// entities (buildings with their parts), placed from the file's CRS.
+func importCityJSON(ctx context.Context, store *twin.Store, path string, rej *rejectWriter, stdout io.Writer) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	res, err := cityjson.Read(ctx, f, cityjson.Options{})
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	for _, r := range res.Rejects {
+		rej.add(ingest.DeadLetter{Source: "cityjson", Where: fmt.Sprintf("%s %s line %d", path, r.ID, r.Line), Reason: r.Reason})
+	}
+	bad, fused, err := applyFused(ctx, store, res.Ops, rej, "cityjson", path)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: CityJSON %s in %s, %d city objects: %s; %d fused with buildings already in the twin; %d rejected\n",
+		path, res.Meta.Version, res.Meta.CRS, len(res.Objects), countsLine(kindCounts(res.Ops)), fused, len(res.Rejects)+bad)
+	return nil
+}
+
+// importIFC reads an IFC model: its building, storeys and spaces become
+// entities, placed by the site's reference point or its map conversion.
+func importIFC(ctx context.Context, store *twin.Store, path string, rej *rejectWriter, stdout io.Writer) error {
+	toWGS84 := func(name string, x, y float64) (float64, float64, error) {
+		t, err := crs.For(name)
+		if err != nil {
+			return 0, 0, err
+		}
+		p, err := t.ToLonLat(orb.Point{x, y})
+		return p[0], p[1], err
+	}
+	res, err := ifc.DecodeFile(ctx, path, ifc.Options{Name: filepath.Base(path), ToWGS84: toWGS84})
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	for _, r := range res.Rejects {
+		rej.add(ingest.DeadLetter{Source: "ifc", Where: fmt.Sprintf("%s line %d #%d", path, r.Line, r.ID), Reason: r.Reason})
+	}
+	bad, fused, err := applyFused(ctx, store, res.Ops, rej, "ifc", path)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: IFC %s, %d instances: %s; %d fused with buildings already in the twin; %d rejected\n",
+		path, res.Model.Schema, res.Entities, countsLine(kindCounts(res.Ops)), fused, res.Rejected+bad)
+	return nil
+}
+
+// kindCounts counts the upserted entities by kind.
+func kindCounts(ops []twin.Op) map[twin.Kind]int {
+	counts := map[twin.Kind]int{}
+	for _, op := range ops {
+		if op.Type == twin.OpUpsert && op.Entity != nil {
+			counts[op.Entity.Kind]++
+		}
+	}
+	return counts
 }
 
 // applyFused applies upserts in batches, each first conflated with the
@@ -227,7 +305,11 @@ func countsLine(counts map[twin.Kind]int) string {
 	slices.Sort(kinds)
 	parts := make([]string, len(kinds))
 	for i, k := range kinds {
-		parts[i] = fmt.Sprintf("%d %s", counts[twin.Kind(k)], twin.Kind(k).Plural())
+		name := twin.Kind(k).Plural()
+		if counts[twin.Kind(k)] == 1 {
+			name = k
+		}
+		parts[i] = fmt.Sprintf("%d %s", counts[twin.Kind(k)], name)
 	}
 	return strings.Join(parts, ", ")
 }
@@ -328,11 +410,12 @@ func importGeoJSON(ctx context.Context, store *twin.Store, path string, rej *rej
 	for _, r := range res.Rejects {
 		rej.add(ingest.DeadLetter{Source: "import", Where: fmt.Sprintf("%s feature %d", path, r.Index), Reason: r.Reason})
 	}
-	bad, err := applyEach(ctx, store, res.Ops, rej, "import", func(i int) string { return fmt.Sprintf("%s feature %d", path, res.Index[i]) })
+	bad, fused, err := applyFused(ctx, store, res.Ops, rej, "geojson", path)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: %d features, %d entities upserted, %d rejected\n", path, res.Total, len(res.Ops)-bad, len(res.Rejects)+bad)
+	fmt.Fprintf(stdout, "%s: GeoJSON, %d features: %d entities upserted, %d fused with buildings already in the twin, %d rejected\n",
+		path, res.Total, len(res.Ops)-bad, fused, len(res.Rejects)+bad)
 	return nil
 }
 

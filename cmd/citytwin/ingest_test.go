@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -11,18 +12,21 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"citytwin/datasets"
+	"citytwin/geo"
 	"citytwin/ingest"
 	"citytwin/ingest/mqtt"
 	"citytwin/twin"
 
 	paho5 "github.com/eclipse/paho.golang/paho"
 	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/paulmach/orb"
 )
 
 // sharedFile finds a file of the shared data, skipping the test when the
@@ -266,4 +270,88 @@ func TestImportOSMAndGTFS(t *testing.T) {
 	if !strings.Contains(out.String(), "road graph: 3273 nodes, 7939 directed edges") {
 		t.Errorf("import said %q", out.String())
 	}
+}
+
+// The Delft CityJSON buildings and an OSM-style footprint set of the same place
+// (each footprint half a metre off, with names and levels as OSM has them)
+// conflate: one building each, the city model's footprint and height, OSM's
+// names, and the link between the two records.
+func TestImportFusesDelft(t *testing.T) {
+	cj := sharedFile(t, "datasets/cityjson/delft_centre.city.json")
+	dir := t.TempDir()
+	data := filepath.Join(dir, "twin")
+	var out strings.Builder
+	if code := run(context.Background(), []string{"import", "--quiet", "--data", data, cj}, &out, io.Discard); code != 0 {
+		t.Fatalf("import exited %d: %s", code, out.String())
+	}
+	store, _, err := twin.Open(context.Background(), twin.Config{GridMetres: 250, RefLat: 52, FeedSize: 64}, twin.DefaultDurability(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := store.Query(context.Background(), twin.Query{Kinds: []twin.Kind{twin.KindBuilding}, Limit: 10_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+	// The OSM-style set: every polygonal footprint, moved 0.4 m east and 0.3 m
+	// north, as GeoJSON features with OSM ids.
+	var features []string
+	want := map[twin.ID]twin.ID{} // osm id → the city model's building
+	for i, b := range res.Entities {
+		poly, ok := b.Geometry.(orb.Polygon)
+		if !ok {
+			continue
+		}
+		f := geo.NewFrame(poly[0][0])
+		moved := make(orb.Ring, len(poly[0]))
+		for j, p := range poly[0] {
+			x, y := f.ToLocal(p)
+			moved[j] = f.ToLonLat(x+0.4, y+0.3)
+		}
+		id := twin.ID(fmt.Sprintf("osm:way/%d", 1000+i))
+		want[id] = b.ID
+		coords, _ := json.Marshal([][][2]float64{ringCoords(moved)})
+		features = append(features, fmt.Sprintf(`{"type":"Feature","id":%q,"geometry":{"type":"Polygon","coordinates":%s},"properties":{"kind":"building","name":"Pand %d","building:levels":2}}`, id, coords, i))
+	}
+	if len(want) < 100 {
+		t.Fatalf("only %d polygonal buildings in Delft", len(want))
+	}
+	osmFile := filepath.Join(dir, "osm-style.geojson")
+	if err := os.WriteFile(osmFile, []byte(`{"type":"FeatureCollection","features":[`+strings.Join(features, ",")+`]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"import", "--quiet", "--data", data, osmFile}, &out, io.Discard); code != 0 {
+		t.Fatalf("import exited %d: %s", code, out.String())
+	}
+	if !strings.Contains(out.String(), fmt.Sprintf("%d fused", len(want))) {
+		t.Errorf("import said %q, want %d fused", out.String(), len(want))
+	}
+	store, _, err = twin.Open(context.Background(), twin.Config{GridMetres: 250, RefLat: 52, FeedSize: 64}, twin.DefaultDurability(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if n := store.Counts()[twin.KindBuilding]; n != len(res.Entities) {
+		t.Errorf("%d buildings after fusion, want the %d of the city model", n, len(res.Entities))
+	}
+	for osmID, canon := range want {
+		b, err := store.Get(canon)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, _ := b.Props.Get("source.footprint")
+		name, _ := b.Props.Get("name")
+		if !slices.Contains(b.Links, twin.Link{Rel: "same_as", To: osmID}) || src.String() != "cityjson" || !strings.HasPrefix(name.String(), "Pand ") {
+			t.Fatalf("%s: links %v, footprint from %q, name %q", canon, b.Links, src.String(), name.String())
+		}
+	}
+}
+
+func ringCoords(r orb.Ring) [][2]float64 {
+	out := make([][2]float64, len(r))
+	for i, p := range r {
+		out[i] = [2]float64{p[0], p[1]}
+	}
+	return out
 }
