@@ -155,7 +155,7 @@ func importFile(ctx context.Context, store *twin.Store, path, format string, rej
 	}
 	switch format {
 	case formatGeoJSON:
-		return importGeoJSON(ctx, store, path, rej, stdout)
+		return importGeoJSON(ctx, store, path, rej, stdout, stderr, quiet)
 	case formatGTFSRT:
 		return importGTFSRT(ctx, store, path, rej, stdout)
 	case formatGTFS:
@@ -398,24 +398,37 @@ func importTSBS(ctx context.Context, store *twin.Store, path string, rej *reject
 	return nil
 }
 
-func importGeoJSON(ctx context.Context, store *twin.Store, path string, rej *rejectWriter, stdout io.Writer) error {
-	data, err := os.ReadFile(path)
+func importGeoJSON(ctx context.Context, store *twin.Store, path string, rej *rejectWriter, stdout, stderr io.Writer, quiet bool) error {
+	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
-	res, err := geojson.Decode(data, geojson.Options{Source: filepath.Base(path), Now: time.Now(), MaxFeatures: 10_000_000})
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	cr := &countingReader{r: f}
+	bar := newBar(stderr, quiet || info.Size() < 16<<20, "import "+filepath.Base(path))
+	var total, upserted, fused, rejected int
+	opts := geojson.Options{Source: filepath.Base(path), Now: time.Now(), MaxFeatures: 100_000_000}
+	err = geojson.Stream(ctx, cr, opts, 10_000, func(res geojson.Result) error {
+		defer bar.update(int(cr.n.Load()), int(info.Size()))
+		total += res.Total
+		for _, r := range res.Rejects {
+			rej.add(ingest.DeadLetter{Source: "import", Where: fmt.Sprintf("%s feature %d", path, r.Index), Reason: r.Reason})
+		}
+		bad, n, err := applyFused(ctx, store, res.Ops, rej, "geojson", path)
+		upserted += len(res.Ops) - bad
+		fused += n
+		rejected += len(res.Rejects) + bad
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	for _, r := range res.Rejects {
-		rej.add(ingest.DeadLetter{Source: "import", Where: fmt.Sprintf("%s feature %d", path, r.Index), Reason: r.Reason})
-	}
-	bad, fused, err := applyFused(ctx, store, res.Ops, rej, "geojson", path)
-	if err != nil {
-		return err
-	}
 	fmt.Fprintf(stdout, "%s: GeoJSON, %d features: %d entities upserted, %d fused with buildings already in the twin, %d rejected\n",
-		path, res.Total, len(res.Ops)-bad, fused, len(res.Rejects)+bad)
+		path, total, upserted, fused, rejected)
 	return nil
 }
 
