@@ -212,26 +212,6 @@ func (s *scanner) surfaces(nullOK bool) ([][][]int, error) {
 	return out, err
 }
 
-func (s *scanner) solid() ([][][][]int, error) {
-	var out [][][][]int
-	err := s.list(func() error {
-		r, err := s.surfaces(false)
-		out = append(out, r)
-		return err
-	})
-	return out, err
-}
-
-func (s *scanner) solids() ([][][][][]int, error) {
-	var out [][][][][]int
-	err := s.list(func() error {
-		r, err := s.solid()
-		out = append(out, r)
-		return err
-	})
-	return out, err
-}
-
 // nested parses D levels of nested arrays of vertex indices in one pass,
 // without a slice per ring: idx holds the leaves in order and ends[d] the end
 // of every list of level d (level 0 is the outermost), counted in elements of

@@ -14,10 +14,9 @@ import (
 // osmium output are) are appended in order; otherwise the slices are sorted once
 // before the first lookup, keeping the last of duplicate ids.
 type nodeStore struct {
-	ids    []int64
-	ll     []int32 // lon, lat pairs
-	sorted bool
-	dirty  bool // appended out of order since the last sort
+	ids   []int64
+	ll    []int32 // lon, lat pairs
+	dirty bool    // appended out of order since the last sort
 }
 
 const fixed = 1e7
