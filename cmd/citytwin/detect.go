@@ -20,10 +20,11 @@ const (
 	formatOSM      = "osm"
 	formatCityJSON = "cityjson"
 	formatIFC      = "ifc"
+	formatCSV      = "csv"
 )
 
 // formats lists what --format accepts, for the help and the errors.
-var formats = []string{formatCityJSON, formatGeoJSON, formatGTFS, formatGTFSRT, formatIFC, formatOSM, formatTSBS}
+var formats = []string{formatCityJSON, formatCSV, formatGeoJSON, formatGTFS, formatGTFSRT, formatIFC, formatOSM, formatTSBS}
 
 // detectFormat tells a file's format from its content (the first bytes, and for
 // zips the names inside), falling back on the extension.
@@ -69,6 +70,8 @@ func detectFormat(path string) (string, error) {
 		return formatGeoJSON, nil
 	case ".pb":
 		return formatGTFSRT, nil
+	case ".csv", ".tsv":
+		return formatCSV, nil
 	}
 	return "", fmt.Errorf("%s: cannot tell its format from its content; name it with --format (%s)", path, strings.Join(formats, ", "))
 }

@@ -17,6 +17,7 @@ import (
 	"citytwin/geo/crs"
 	"citytwin/ingest"
 	"citytwin/ingest/cityjson"
+	"citytwin/ingest/csv"
 	"citytwin/ingest/fusion"
 	"citytwin/ingest/geojson"
 	"citytwin/ingest/gtfs"
@@ -41,6 +42,8 @@ What it reads, told by content (or --format):
       readings and diagnostics are channels; hosts become hosts (tsbs:host/<name>)
   GeoJSON (.geojson, .json, .ndjson): features become entities (id = entity id,
       properties.kind = its kind)
+  CSV (.csv, .tsv) with lat/lon or WKT columns, an id and a kind column: a row
+      an entity, the other columns its properties
   GTFS-realtime VehiclePositions (.pb): vehicles are placed and moved
   CityJSON 1.0-2.0 and CityJSONSeq, in its national grid (EPSG:7415, 2056,
       25832, UTM, state plane, …): city objects, buildings with their parts
@@ -59,6 +62,8 @@ name, blank fields, unreadable numbers) are counted, and written with the reason
 to --rejects when given. A blanked field only drops that one value.
 
 Examples:
+  citytwin import --data ./twin helsinki.osm.pbf gtfs.zip sensors.csv
+  citytwin import --data ./twin delft.city.json house.ifc   # fused with the OSM buildings
   citytwin import --data ./twin ../shared/tsbs/iot-trucks100-seed123-1d.timescaledb.txt.gz
   citytwin import --data ./twin --rejects rejects.ndjson city.geojson
 `
@@ -141,6 +146,9 @@ func (w *rejectWriter) add(dl ingest.DeadLetter) {
 		return
 	}
 	w.n.Add(1)
+	if dl.Time.IsZero() {
+		dl.Time = time.Now().UTC()
+	}
 	_ = w.enc.Encode(dl)
 }
 
@@ -166,6 +174,8 @@ func importFile(ctx context.Context, store *twin.Store, path, format string, rej
 		return importCityJSON(ctx, store, path, rej, stdout)
 	case formatIFC:
 		return importIFC(ctx, store, path, rej, stdout)
+	case formatCSV:
+		return importCSV(ctx, store, path, rej, stdout)
 	case formatTSBS:
 		return importTSBS(ctx, store, path, rej, stdout, stderr, quiet)
 	}
@@ -249,6 +259,29 @@ func importIFC(ctx context.Context, store *twin.Store, path string, rej *rejectW
 	}
 	fmt.Fprintf(stdout, "%s: IFC %s, %d instances: %s; %d fused with buildings already in the twin; %d rejected\n",
 		path, res.Model.Schema, res.Entities, countsLine(kindCounts(res.Ops)), fused, res.Rejected+bad)
+	return nil
+}
+
+// importCSV reads a CSV file with lat/lon or WKT columns: a row an entity.
+func importCSV(ctx context.Context, store *twin.Store, path string, rej *rejectWriter, stdout io.Writer) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	res, err := csv.Read(ctx, f, csv.Options{Source: filepath.Base(path), Now: time.Now(), MaxFeatures: 100_000_000})
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	for _, r := range res.Rejects {
+		rej.add(ingest.DeadLetter{Source: "import", Where: fmt.Sprintf("%s line %d", path, r.Line), Reason: r.Reason})
+	}
+	bad, fused, err := applyFused(ctx, store, res.Ops, rej, "csv", path)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: CSV, %d rows: %s; %d fused with buildings already in the twin; %d rejected\n",
+		path, res.Total, countsLine(kindCounts(res.Ops)), fused, len(res.Rejects)+bad)
 	return nil
 }
 
