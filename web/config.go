@@ -20,8 +20,9 @@ type Config struct {
 	// prefix a proxy adds, e.g. "https://twin.example.org/city". Empty derives it
 	// from each request (https when it came over TLS, and its Host header).
 	BaseURL string
-	// MaxBodyBytes caps request bodies.
-	MaxBodyBytes int64
+	// MaxBodyBytes caps request bodies; MaxImportBytes those of POST
+	// /api/v1/imports, which carry whole files.
+	MaxBodyBytes, MaxImportBytes int64
 	// Timeouts of the http.Server made by Server.HTTPServer.
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 	// DefaultLimit is the page size when a request gives no limit; MaxLimit caps
@@ -38,6 +39,7 @@ func DefaultConfig() Config {
 		Title:             "citytwin",
 		Description:       "A digital twin of a city: buildings, roads, stops, sensors and vehicles with their history, queryable in space and time.",
 		MaxBodyBytes:      16 << 20,
+		MaxImportBytes:    512 << 20,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -60,6 +62,8 @@ func (c Config) Validate() error {
 		}
 	}
 	switch {
+	case c.MaxImportBytes < 0:
+		return errors.New("web: MaxImportBytes must be >= 0")
 	case c.MaxBodyBytes <= 0:
 		return errors.New("web: max body bytes must be > 0")
 	case c.ReadHeaderTimeout <= 0 || c.ReadTimeout <= 0 || c.WriteTimeout <= 0 || c.IdleTimeout <= 0:

@@ -76,10 +76,14 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 }
 
 // limitBodies caps request bodies.
-func limitBodies(max int64, next http.Handler) http.Handler {
+func limitBodies(max, imports int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, max)
+			limit := max
+			if r.URL.Path == importsPath && imports > 0 {
+				limit = imports
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		next.ServeHTTP(w, r)
 	})

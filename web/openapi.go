@@ -3,6 +3,8 @@ package web
 import (
 	"net/http"
 	"strconv"
+
+	"citytwin/ingest/importer"
 )
 
 // obj is a JSON object of the OpenAPI document; maps marshal with sorted keys, so
@@ -103,6 +105,11 @@ func openAPIDoc(base string, cfg Config, writes bool) obj {
 				ContentTypeGeoJSON:     obj{"schema": obj{"type": "object", "description": "A FeatureCollection or a Feature."}},
 				"application/x-ndjson": text,
 			}})}
+		paths["/api/v1/imports"] = obj{"post": with(op("postImport", "Import a whole file (OSM, CityJSON, IFC, GTFS, GeoJSON, CSV, GTFS-realtime, TSBS) with the importers of `citytwin import`",
+			[]obj{ref("parameters", "importFormat"), ref("parameters", "importName")},
+			obj{"200": obj{"description": "What the import did: records, entities by kind, buildings fused, rejects (in the dead letters).",
+				"content": obj{ContentTypeJSON: obj{"schema": obj{"type": "object"}}}}}, 400, 413, 500, 503),
+			"requestBody", obj{"required": true, "content": obj{"application/octet-stream": obj{"schema": obj{"type": "string", "format": "binary"}}}})}
 		paths["/api/v1/deadletter"] = obj{"get": op("getDeadLetters", "Rejected input, newest first", []obj{ref("parameters", "deadLimit")},
 			with(obj{}, "200", ok("The dead letters.", ContentTypeJSON, "DeadLetters")), 400, 500)}
 	}
@@ -142,11 +149,13 @@ func openAPIDoc(base string, cfg Config, writes bool) obj {
 		"entity": query("entity", "The default entity of records that name none.", obj{"type": "string"}, nil),
 		"format": query("format", "The payload's format, instead of the Content-Type.",
 			obj{"type": "string", "enum": []string{"senml", "senml-ndjson", "json"}}, nil),
-		"kind":      query("kind", "The kind of features without properties.kind.", obj{"type": "string"}, nil),
-		"deadLimit": query("limit", "How many to list.", obj{"type": "integer", "minimum": 1, "maximum": 10000, "default": 100}, nil),
-		"fJSON":     format("json"),
-		"fGeoJSON":  format("json", "geojson"),
-		"fLanding":  format("json", "html"),
+		"kind":         query("kind", "The kind of features without properties.kind.", obj{"type": "string"}, nil),
+		"importFormat": query("format", "The file's format when its content does not tell.", obj{"type": "string", "enum": importer.Formats}, nil),
+		"importName":   query("name", "The file's name, for provenance and dead letters.", obj{"type": "string"}, nil),
+		"deadLimit":    query("limit", "How many to list.", obj{"type": "integer", "minimum": 1, "maximum": 10000, "default": 100}, nil),
+		"fJSON":        format("json"),
+		"fGeoJSON":     format("json", "geojson"),
+		"fLanding":     format("json", "html"),
 	}
 
 	str := obj{"type": "string"}

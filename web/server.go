@@ -46,7 +46,7 @@ func New(cfg Config, store *twin.Store, log *slog.Logger, opts ...Option) (*Serv
 	for _, o := range opts {
 		o(s)
 	}
-	s.handler = logRequests(log, limitBodies(cfg.MaxBodyBytes, problemMux(s.routes())))
+	s.handler = logRequests(log, limitBodies(cfg.MaxBodyBytes, cfg.MaxImportBytes, problemMux(s.routes())))
 	return s, nil
 }
 
@@ -85,6 +85,7 @@ func (s *Server) routes() *http.ServeMux {
 		mux.HandleFunc("POST /api/v1/observations", s.postObservations)
 		mux.HandleFunc("POST /api/v1/entities", s.postEntities)
 		mux.HandleFunc("GET /api/v1/deadletter", s.deadLetters)
+		mux.HandleFunc("POST "+importsPath, s.postImport)
 	}
 	return mux
 }

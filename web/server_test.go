@@ -139,7 +139,7 @@ func TestQueryError(t *testing.T) {
 
 func TestBodyLimit(t *testing.T) {
 	var got error
-	h := limitBodies(4, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := limitBodies(4, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, got = r.Body.Read(make([]byte, 10))
 		if got == nil {
 			_, got = r.Body.Read(make([]byte, 10))

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"citytwin/datasets"
+	"citytwin/ingest/importer"
 	"citytwin/ingest/tsbs"
 	"citytwin/twin"
 	"citytwin/twin/wal"
@@ -239,7 +240,7 @@ func (b *ingestBench) tsbsDay() error {
 		return err
 	}
 	start := time.Now()
-	if err := pipeTSBS(b.ctx, feed, s, nil); err != nil {
+	if err := importer.PipeTSBS(b.ctx, feed, s, nil); err != nil {
 		return err
 	}
 	took := time.Since(start)
@@ -247,46 +248,6 @@ func (b *ingestBench) tsbsDay() error {
 	b.add(benchFigure{Name: "TSBS IoT 100-truck day from the file, log on (fsync batch)", Value: float64(st.Values()) / took.Seconds(), Unit: "values/s", Target: 3e6, Higher: true,
 		Note: fmt.Sprintf("%d rows, %d values in %.2f s", st.Rows, st.Values(), took.Seconds())})
 	return nil
-}
-
-// pipeTSBS reads batches on one goroutine and applies them on this one, so that
-// reading (with decompression on a third) and applying overlap; done is called
-// after each batch is applied.
-func pipeTSBS(ctx context.Context, feed *tsbs.Feed, s *twin.Store, done func(tsbs.Batch)) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	batches := make(chan tsbs.Batch, 4)
-	readErr := make(chan error, 1)
-	go func() {
-		defer close(batches)
-		for {
-			b, err := feed.Next(ctx)
-			if len(b.Ops) > 0 || b.Rows > 0 {
-				select {
-				case batches <- b:
-				case <-ctx.Done():
-					readErr <- ctx.Err()
-					return
-				}
-			}
-			if err != nil {
-				if errors.Is(err, io.EOF) {
-					err = nil
-				}
-				readErr <- err
-				return
-			}
-		}
-	}()
-	for b := range batches {
-		if _, err := s.ApplyContext(ctx, b.Ops...); err != nil {
-			return fmt.Errorf("line %d: %w", b.Line, err)
-		}
-		if done != nil {
-			done(b)
-		}
-	}
-	return <-readErr
 }
 
 func (b *ingestBench) restart() error {

@@ -1,4 +1,4 @@
-package main
+package importer
 
 import (
 	"archive/zip"
@@ -11,7 +11,7 @@ import (
 	"strings"
 )
 
-// The formats import reads.
+// The formats File reads.
 const (
 	formatTSBS     = "tsbs"
 	formatGeoJSON  = "geojson"
@@ -23,12 +23,12 @@ const (
 	formatCSV      = "csv"
 )
 
-// formats lists what --format accepts, for the help and the errors.
-var formats = []string{formatCityJSON, formatCSV, formatGeoJSON, formatGTFS, formatGTFSRT, formatIFC, formatOSM, formatTSBS}
+// Formats lists the formats File reads, by the names Options.Format takes.
+var Formats = []string{formatCityJSON, formatCSV, formatGeoJSON, formatGTFS, formatGTFSRT, formatIFC, formatOSM, formatTSBS}
 
-// detectFormat tells a file's format from its content (the first bytes, and for
-// zips the names inside), falling back on the extension.
-func detectFormat(path string) (string, error) {
+// Detect tells a file's format from its content (the first bytes, and for zips
+// the names inside), falling back on the extension.
+func Detect(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err
@@ -73,7 +73,7 @@ func detectFormat(path string) (string, error) {
 	case ".csv", ".tsv":
 		return formatCSV, nil
 	}
-	return "", fmt.Errorf("%s: cannot tell its format from its content; name it with --format (%s)", path, strings.Join(formats, ", "))
+	return "", fmt.Errorf("%w: %s: name it (%s)", ErrUnknownFormat, path, strings.Join(Formats, ", "))
 }
 
 // isLineProtocol says whether the first line reads as InfluxDB line protocol:
