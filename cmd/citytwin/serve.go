@@ -15,6 +15,7 @@ import (
 
 	"citytwin/datasets"
 	"citytwin/ingest"
+	"citytwin/ingest/fusion"
 	"citytwin/ingest/gateway"
 	"citytwin/ingest/gtfsrt"
 	"citytwin/ingest/mqtt"
@@ -204,6 +205,13 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		})
 	}
 	wg.Go(func() { trimLoop(ctx, store, log) })
+	wg.Go(func() {
+		// Sensors stay linked to the building they are in or the road they are by,
+		// as they move and as buildings and roads arrive.
+		if err := fusion.FollowSensors(ctx, store, fusion.DefaultOptions(), 5*time.Second); err != nil {
+			errc <- fmt.Errorf("sensor links: %w", err)
+		}
+	})
 	log.Info("citytwin is serving", "url", "http://"+ln.Addr().String()+"/", "version", version, "data", *sf.data)
 	fmt.Fprintf(stdout, "citytwin is serving on http://%s/ — press Ctrl-C to stop\n", ln.Addr())
 

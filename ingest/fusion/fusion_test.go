@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"citytwin/geo"
 	"citytwin/ingest/fusion"
@@ -159,5 +160,54 @@ func TestLinkSensors(t *testing.T) {
 	link()
 	if get(t, s, "s:street").Version != before || v == 0 {
 		t.Error("relinking an unchanged sensor made a new version")
+	}
+}
+
+// A moving sensor's link follows it, and relinking never moves it back.
+func TestFollowSensors(t *testing.T) {
+	s, _ := twin.New(twin.DefaultConfig())
+	road := orb.LineString{frame.ToLonLat(-100, 40), frame.ToLonLat(100, 40)}
+	if _, err := s.Apply(
+		upsert(twin.Entity{ID: "osm:way/1", Kind: twin.KindBuilding, Geometry: rect(0, 0, 30, 20)}),
+		upsert(twin.Entity{ID: "osm:way/9/0", Kind: twin.KindRoad, Geometry: road}),
+		upsert(twin.Entity{ID: "s:bike", Kind: twin.KindSensor, Geometry: frame.ToLonLat(10, 10)}),
+	); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- fusion.FollowSensors(ctx, s, fusion.DefaultOptions(), 10*time.Millisecond) }()
+	waitLink := func(rel string) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			e := get(t, s, "s:bike")
+			if len(e.Links) == 1 && e.Links[0].Rel == rel || rel == "" && len(e.Links) == 0 {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("links %v, want %q", e.Links, rel)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	move := func(x, y float64, at int64) {
+		t.Helper()
+		if _, err := s.Apply(twin.Op{Type: twin.OpMove, T: at, Positions: []twin.Position{{ID: "s:bike", T: at, Point: frame.ToLonLat(x, y)}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	move(10, 10, 100)
+	waitLink("in")
+	move(60, 38, 200)
+	waitLink("near")
+	move(60, 400, 300)
+	waitLink("")
+	if p := get(t, s, "s:bike").Geometry.(orb.Point); geo.Distance(p, frame.ToLonLat(60, 400)) > 0.5 {
+		t.Errorf("the sensor is at %v after relinking, not where it last moved", p)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }

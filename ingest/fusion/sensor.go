@@ -2,6 +2,7 @@ package fusion
 
 import (
 	"context"
+	"time"
 
 	"citytwin/twin"
 
@@ -35,17 +36,141 @@ func LinkSensors(ctx context.Context, store *twin.Store, opts Options) ([]twin.O
 			if err != nil {
 				return nil, err
 			}
-			if next, changed := relink(s.Links, link); changed {
-				e := s
-				e.Links = next
-				e.Version, e.Moving = 0, false
-				ops = append(ops, twin.Op{Type: twin.OpUpsert, Source: "fusion", Entity: &e})
+			if op, ok := relinkOp(store, s, link); ok {
+				ops = append(ops, op)
 			}
 		}
 		if page.Next == "" {
 			return ops, nil
 		}
 		q.After = page.Next
+	}
+}
+
+// LinkSensorsByID is LinkSensors for the given entities only (those that are
+// sensors with a point): what a change-feed follower calls for the sensors that
+// moved.
+func LinkSensorsByID(ctx context.Context, store *twin.Store, ids []twin.ID, opts Options) ([]twin.Op, error) {
+	var ops []twin.Op
+	for _, id := range ids {
+		s, err := store.Get(id)
+		if err != nil || s.Kind != twin.KindSensor {
+			continue
+		}
+		p, ok := s.Geometry.(orb.Point)
+		if !ok {
+			continue
+		}
+		link, err := placeOf(ctx, store, p, opts)
+		if err != nil {
+			return nil, err
+		}
+		if op, ok := relinkOp(store, s, link); ok {
+			ops = append(ops, op)
+		}
+	}
+	return ops, nil
+}
+
+// isPlace says whether id is a building or a road: what this package links
+// sensors to.
+func isPlace(store *twin.Store, id twin.ID) bool {
+	e, err := store.Get(id)
+	return err == nil && (e.Kind == twin.KindBuilding || e.Kind == twin.KindRoad)
+}
+
+// relinkOp is the upsert that gives sensor s its new link, if it changed. A
+// moving sensor's upsert has no geometry: its track keeps saying where it is,
+// and a position read a moment ago must not be written back over a newer one.
+func relinkOp(store *twin.Store, s twin.Entity, link *twin.Link) (twin.Op, bool) {
+	next, changed := relink(store, s.Links, link)
+	if !changed {
+		return twin.Op{}, false
+	}
+	e := s
+	e.Links = next
+	if e.Moving {
+		e.Geometry = nil
+	}
+	e.Version, e.Moving = 0, false
+	return twin.Op{Type: twin.OpUpsert, Source: linkSource, Entity: &e}, true
+}
+
+// linkSource is the source of the relinking upserts, by which a follower of
+// the change feed knows its own.
+const linkSource = "fusion"
+
+// FollowSensors keeps sensors' links current: it follows the change feed and,
+// every interval, relinks the sensors that moved or were upserted since (all
+// of them at the first tick, and when the feed dropped changes this follower
+// had not read). It returns when ctx ends.
+func FollowSensors(ctx context.Context, store *twin.Store, opts Options, every time.Duration) error {
+	sub := store.Subscribe(store.Seq())
+	dirty := map[twin.ID]bool{}
+	all := true // a first pass over every sensor, then only what changed
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	changes := make(chan []twin.Change, 1)
+	missed := make(chan uint64, 1)
+	errc := make(chan error, 1)
+	go func() {
+		for {
+			cs, n, err := sub.Next(ctx, 4096)
+			if err != nil {
+				errc <- err
+				return
+			}
+			if n > 0 {
+				missed <- n
+			}
+			changes <- cs
+		}
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-errc:
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		case <-missed:
+			all = true
+		case cs := <-changes:
+			for _, c := range cs {
+				switch {
+				case c.Op.Type == twin.OpMove:
+					for _, p := range c.Op.Positions {
+						dirty[p.ID] = true
+					}
+				case c.Op.Type == twin.OpUpsert && c.Op.Source != linkSource && c.Op.Entity != nil && c.Op.Entity.Kind == twin.KindSensor:
+					dirty[c.Op.Entity.ID] = true
+				}
+			}
+		case <-tick.C:
+			var ops []twin.Op
+			var err error
+			if all {
+				ops, err = LinkSensors(ctx, store, opts)
+			} else if len(dirty) > 0 {
+				ids := make([]twin.ID, 0, len(dirty))
+				for id := range dirty {
+					ids = append(ids, id)
+				}
+				ops, err = LinkSensorsByID(ctx, store, ids, opts)
+			}
+			if err != nil {
+				return err
+			}
+			if len(ops) > 0 {
+				if _, err := store.ApplyContext(ctx, ops...); err != nil {
+					return err
+				}
+			}
+			clear(dirty)
+			all = false
+		}
 	}
 }
 
@@ -68,12 +193,14 @@ func placeOf(ctx context.Context, store *twin.Store, p orb.Point, opts Options) 
 	return nil, nil
 }
 
-// relink replaces the in/near link of links with link (none when nil).
-func relink(links []twin.Link, link *twin.Link) ([]twin.Link, bool) {
+// relink replaces the in/near link of links to a building or road with link
+// (none when nil). Links of other meanings stay: a sensor "in" its district
+// zone, "on" a roof, a producer's own words.
+func relink(store *twin.Store, links []twin.Link, link *twin.Link) ([]twin.Link, bool) {
 	var out []twin.Link
 	var had *twin.Link
 	for i, l := range links {
-		if l.Rel == RelIn || l.Rel == RelNear {
+		if (l.Rel == RelIn || l.Rel == RelNear) && isPlace(store, l.To) {
 			had = &links[i]
 			continue
 		}
