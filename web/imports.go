@@ -54,7 +54,11 @@ func (s *Server) postImport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	dead := s.gateway.DeadLetters()
-	sum, err := importer.File(r.Context(), s.store, tmp.Name(), importer.Options{Format: format, Reject: func(dl ingest.DeadLetter) {
+	dataDir := ""
+	if d, ok := s.store.Durability(); ok {
+		dataDir = d.Dir
+	}
+	sum, err := importer.File(r.Context(), s.store, tmp.Name(), importer.Options{Format: format, DataDir: dataDir, Reject: func(dl ingest.DeadLetter) {
 		dl.Where = strings.ReplaceAll(dl.Where, tmp.Name(), name)
 		dead.Add(dl)
 	}})

@@ -38,6 +38,8 @@ What it reads, told by content (or --format):
   IFC (IFC2X3, IFC4): the building, its storeys and spaces, placed by the site
   OpenStreetMap XML or PBF: buildings with their parts and heights, road
       segments between intersections (a routable graph), points of interest
+  Elevation grids (ESRI ASCII .asc, GeoTIFF): an elevation_model entity with the
+      grid's outline and range; the file is kept in DIR/rasters for simulations
   GTFS static feeds (zip): stops (gtfs:stop/<id>) and routes (gtfs:route/<id>),
       linked: a stop is served_by its routes, a platform has its parent station
 
@@ -96,7 +98,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	for _, path := range fs.Args() {
 		bar := newBar(stderr, *quiet, "import "+filepath.Base(path))
-		opts := importer.Options{Format: *format, Reject: rej.add, Progress: func(done, total int64) {
+		opts := importer.Options{Format: *format, Reject: rej.add, DataDir: *sf.data, Progress: func(done, total int64) {
 			if total > 16<<20 {
 				bar.update(int(done), int(total))
 			}

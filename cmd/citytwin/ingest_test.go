@@ -355,3 +355,34 @@ func ringCoords(r orb.Ring) [][2]float64 {
 	}
 	return out
 }
+
+// An elevation grid becomes an entity with its outline on Earth, and the file
+// is kept in the data directory for the simulations.
+func TestImportRaster(t *testing.T) {
+	asc := sharedFile(t, "datasets/dem/merewether_topography1.asc")
+	dir := filepath.Join(t.TempDir(), "twin")
+	var out strings.Builder
+	if code := run(context.Background(), []string{"import", "--quiet", "--data", dir, asc}, &out, io.Discard); code != 0 {
+		t.Fatalf("import exited %d: %s", code, out.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "rasters", "merewether_topography1.asc")); err != nil {
+		t.Fatalf("grid not kept: %v", err)
+	}
+	store, _, err := twin.Open(context.Background(), twin.Config{GridMetres: 250, RefLat: -33, FeedSize: 64}, twin.DefaultDurability(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	e, err := store.Get("raster:merewether_topography1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Merewether is a suburb of Newcastle, New South Wales: about 151.75 E, 32.94 S.
+	c := e.Geometry.Bound().Center()
+	if geo.Distance(c, orb.Point{151.75, -32.94}) > 3000 {
+		t.Errorf("grid centred at %v, not in Merewether", c)
+	}
+	if v, _ := e.Props.Get("crs"); v.String() != "EPSG:32756" {
+		t.Errorf("crs %q", v.String())
+	}
+}

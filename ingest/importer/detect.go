@@ -21,10 +21,11 @@ const (
 	formatCityJSON = "cityjson"
 	formatIFC      = "ifc"
 	formatCSV      = "csv"
+	formatRaster   = "raster"
 )
 
 // Formats lists the formats File reads, by the names Options.Format takes.
-var Formats = []string{formatCityJSON, formatCSV, formatGeoJSON, formatGTFS, formatGTFSRT, formatIFC, formatOSM, formatTSBS}
+var Formats = []string{formatCityJSON, formatCSV, formatGeoJSON, formatGTFS, formatGTFSRT, formatIFC, formatOSM, formatRaster, formatTSBS}
 
 // Detect tells a file's format from its content (the first bytes, and for zips
 // the names inside), falling back on the extension.
@@ -54,6 +55,10 @@ func Detect(path string) (string, error) {
 		return formatOSM, nil // PBF: a BlobHeader of type OSMHeader first
 	case bytes.HasPrefix(trimmed, []byte("<")) && bytes.Contains(head, []byte("<osm")):
 		return formatOSM, nil
+	case bytes.HasPrefix(head, []byte("II*\x00")) || bytes.HasPrefix(head, []byte("MM\x00*")):
+		return formatRaster, nil // TIFF: a GeoTIFF grid
+	case bytes.HasPrefix(bytes.ToLower(trimmed), []byte("ncols")):
+		return formatRaster, nil // an ESRI ASCII grid
 	case bytes.HasPrefix(trimmed, []byte("ISO-10303-21;")):
 		return formatIFC, nil
 	case bytes.HasPrefix(trimmed, []byte("{")) && isCityJSON(head):

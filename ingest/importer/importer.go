@@ -39,6 +39,7 @@ type Options struct {
 	Reject   func(ingest.DeadLetter) // receives every rejected record (nil: counted only)
 	Progress func(done, total int64) // bytes read of the file, for a progress bar (large files)
 	Fusion   fusion.Options          // zero: fusion.DefaultOptions()
+	DataDir  string                  // the twin's directory: rasters are copied to DataDir/rasters
 }
 
 // ErrUnknownFormat is returned when a file's format cannot be told.
@@ -148,6 +149,8 @@ func File(ctx context.Context, store *twin.Store, path string, opts Options) (Su
 		err = r.csv()
 	case formatTSBS:
 		err = r.tsbs()
+	case formatRaster:
+		err = r.raster()
 	default:
 		return Summary{}, fmt.Errorf("%w %q: want one of %s", ErrUnknownFormat, opts.Format, strings.Join(Formats, ", "))
 	}
