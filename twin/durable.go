@@ -357,18 +357,18 @@ func (s *Store) Overloaded() bool {
 
 // DurableStatus is what a store opened with Open says about its durability.
 type DurableStatus struct {
-	Dir              string    `json:"dir"`
-	Fsync            string    `json:"fsync"`
-	Seq              uint64    `json:"seq"`               // ops applied
-	SyncedSeq        uint64    `json:"synced_seq"`        // ops fsynced
-	SnapshotSeq      uint64    `json:"snapshot_seq"`      // the newest snapshot's seq
-	SnapshotTime     time.Time `json:"snapshot_time"`     // when this run wrote it (zero: loaded at start)
-	SnapshotPauseMS  float64   `json:"snapshot_pause_ms"` // how long writers waited while it was taken
-	LogSegments      int       `json:"log_segments"`      // segment files
-	LogBytes         int64     `json:"log_bytes"`         // their size
-	LogPendingBytes  int64     `json:"log_pending_bytes"` // appended, not yet written
-	LogSinceSnapshot int64     `json:"log_since_snapshot_bytes"`
-	Failed           string    `json:"failed,omitempty"` // why the store takes no more changes
+	Dir              string     `json:"dir"`
+	Fsync            string     `json:"fsync"`
+	Seq              uint64     `json:"seq"`                     // ops applied
+	SyncedSeq        uint64     `json:"synced_seq"`              // ops fsynced
+	SnapshotSeq      uint64     `json:"snapshot_seq"`            // the newest snapshot's seq
+	SnapshotTime     *time.Time `json:"snapshot_time,omitempty"` // when this run wrote it (nil: loaded at start, or none yet)
+	SnapshotPauseMS  float64    `json:"snapshot_pause_ms"`       // how long writers waited while it was taken
+	LogSegments      int        `json:"log_segments"`            // segment files
+	LogBytes         int64      `json:"log_bytes"`               // their size
+	LogPendingBytes  int64      `json:"log_pending_bytes"`       // appended, not yet written
+	LogSinceSnapshot int64      `json:"log_since_snapshot_bytes"`
+	Failed           string     `json:"failed,omitempty"` // why the store takes no more changes
 }
 
 // Durability reports the log and snapshots; ok is false for a store made with
@@ -386,7 +386,8 @@ func (s *Store) Durability() (st DurableStatus, ok bool) {
 		SnapshotPauseMS: float64(d.paused.Load()) / 1e6,
 	}
 	if t := d.lastTime.Load(); t != 0 {
-		st.SnapshotTime = time.Unix(0, t).UTC()
+		at := time.Unix(0, t).UTC()
+		st.SnapshotTime = &at
 	}
 	s.mu.RLock()
 	if s.failed != nil {
