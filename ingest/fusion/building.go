@@ -8,6 +8,8 @@ import (
 
 	"citytwin/geo"
 	"citytwin/twin"
+
+	"github.com/paulmach/orb"
 )
 
 // Options set the rules of fusion.
@@ -200,12 +202,19 @@ type Fusion struct {
 
 // Conflate rewrites a batch of ops before they are applied: an upsert of a
 // building that matches a building of another source already in the store
-// becomes an upsert of the merged canonical building. Ops for which nothing
-// matches pass unchanged. Buildings fused earlier in the same batch are seen
-// only once applied, so callers apply batch by batch.
+// becomes an upsert of the merged canonical building. The other entities of the
+// batch that link to the merged record (a CityJSON building's parts, an IFC
+// model's storeys and spaces) are relinked to the canonical building; those of
+// an IFC model also land on its footprint: they move by the offset between the
+// model's footprint and the canonical one (the centres of their bounds), as BIM
+// models are often georeferenced only roughly. Ops for which nothing matches pass
+// unchanged. Buildings fused earlier in the same batch are seen only once
+// applied, so callers apply batch by batch.
 func Conflate(ctx context.Context, store *twin.Store, ops []twin.Op, opts Options) ([]twin.Op, Report, error) {
 	var rep Report
 	out := make([]twin.Op, 0, len(ops))
+	alias := map[twin.ID]twin.ID{}    // a merged record → the canonical building
+	shift := map[twin.ID][2]float64{} // a merged IFC building → metres east, north to its footprint
 	for _, op := range ops {
 		if op.Type != twin.OpUpsert || op.Entity == nil || op.Entity.Kind != twin.KindBuilding {
 			out = append(out, op)
@@ -221,11 +230,109 @@ func Conflate(ctx context.Context, store *twin.Store, ops []twin.Op, opts Option
 			continue
 		}
 		inID := op.Entity.ID
+		if Source(inID) == "ifc" && op.Entity.Geometry != nil && canon.Geometry != nil && inID != canon.ID {
+			shift[inID] = offset(op.Entity.Geometry, canon.Geometry)
+		}
 		merged := Merge(canon, *op.Entity, opts)
 		op.Entity = &merged
 		out = append(out, op)
+		if inID != canon.ID {
+			alias[inID] = canon.ID
+		}
 		rep.Fused++
 		rep.Fusions = append(rep.Fusions, Fusion{Incoming: inID, Into: canon.ID, IoU: iou})
 	}
+	if len(alias) == 0 {
+		return out, rep, nil
+	}
+	// The parts, storeys and spaces of merged records: linked to the canonical
+	// building, and moved with an IFC model. A space links to its storey as well
+	// as to the building, so moving follows part_of links to a fused building.
+	moveBy := func(e *twin.Entity) ([2]float64, bool) {
+		for _, l := range e.Links {
+			if d, ok := shift[l.To]; ok && l.Rel == "part_of" {
+				return d, true
+			}
+		}
+		return [2]float64{}, false
+	}
+	for i := range out {
+		e := out[i].Entity
+		if out[i].Type != twin.OpUpsert || e == nil || e.Kind == twin.KindBuilding {
+			continue
+		}
+		touched := false
+		c := *e
+		if d, ok := moveBy(e); ok && c.Geometry != nil {
+			c.Geometry = translate(c.Geometry, d)
+			touched = true
+		}
+		for j, l := range c.Links {
+			if to, ok := alias[l.To]; ok {
+				if !touched {
+					c.Links = slices.Clone(c.Links)
+				}
+				c.Links[j].To = to
+				touched = true
+			}
+		}
+		if touched {
+			out[i].Entity = &c
+		}
+	}
 	return out, rep, nil
+}
+
+// offset is the shift in metres (east, north) that takes the centre of a's
+// bound to the centre of b's.
+func offset(a, b orb.Geometry) [2]float64 {
+	ca := a.Bound().Center()
+	f := geo.NewFrame(ca)
+	x, y := f.ToLocal(b.Bound().Center())
+	return [2]float64{x, y}
+}
+
+// translate moves g by d metres east and north.
+func translate(g orb.Geometry, d [2]float64) orb.Geometry {
+	f := geo.NewFrame(g.Bound().Center())
+	local := f.Project(orb.Clone(g))
+	moved := mapPoints(local, func(p orb.Point) orb.Point { return orb.Point{p[0] + d[0], p[1] + d[1]} })
+	return f.Unproject(moved)
+}
+
+// mapPoints applies fn to every point of g, in place.
+func mapPoints(g orb.Geometry, fn func(orb.Point) orb.Point) orb.Geometry {
+	switch g := g.(type) {
+	case orb.Point:
+		return fn(g)
+	case orb.MultiPoint:
+		for i := range g {
+			g[i] = fn(g[i])
+		}
+	case orb.LineString:
+		for i := range g {
+			g[i] = fn(g[i])
+		}
+	case orb.Ring:
+		for i := range g {
+			g[i] = fn(g[i])
+		}
+	case orb.MultiLineString:
+		for _, l := range g {
+			mapPoints(l, fn)
+		}
+	case orb.Polygon:
+		for _, r := range g {
+			mapPoints(r, fn)
+		}
+	case orb.MultiPolygon:
+		for _, p := range g {
+			mapPoints(p, fn)
+		}
+	case orb.Collection:
+		for i := range g {
+			g[i] = mapPoints(g[i], fn)
+		}
+	}
+	return g
 }

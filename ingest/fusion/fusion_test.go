@@ -211,3 +211,38 @@ func TestFollowSensors(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// An IFC model matched to a building: its storeys and spaces link to the
+// canonical building and land on its footprint.
+func TestConflateIFCModelLands(t *testing.T) {
+	s, _ := twin.New(twin.DefaultConfig())
+	conflate(t, s, upsert(twin.Entity{ID: "osm:way/7", Kind: twin.KindBuilding, Geometry: rect(0, 0, 12, 10)}))
+	// The model is georeferenced 3 m east and 1 m north of where the house stands.
+	model := []twin.Op{
+		upsert(twin.Entity{ID: "ifc:B", Kind: twin.KindBuilding, Geometry: rect(3, 1, 12, 10), Height: 6.3, Levels: 2}),
+		upsert(twin.Entity{ID: "ifc:S1", Kind: twin.KindStorey, Geometry: rect(3, 1, 12, 10), Links: []twin.Link{{Rel: "part_of", To: "ifc:B"}}}),
+		upsert(twin.Entity{ID: "ifc:R1", Kind: twin.KindSpace, Geometry: rect(4, 2, 4, 4),
+			Links: []twin.Link{{Rel: "part_of", To: "ifc:S1"}, {Rel: "part_of", To: "ifc:B"}}}),
+	}
+	rep := conflate(t, s, model...)
+	if rep.Fused != 1 {
+		t.Fatalf("report %+v", rep)
+	}
+	storey := get(t, s, "ifc:S1")
+	if storey.Links[0].To != "osm:way/7" {
+		t.Errorf("storey links %v, want part_of the canonical building", storey.Links)
+	}
+	if iou := geo.IoU(storey.Geometry, get(t, s, "osm:way/7").Geometry); iou < 0.99 {
+		t.Errorf("the storey did not land on the footprint: IoU %.3f", iou)
+	}
+	space := get(t, s, "ifc:R1")
+	if space.Links[0].To != "ifc:S1" || space.Links[1].To != "osm:way/7" {
+		t.Errorf("space links %v", space.Links)
+	}
+	if iou := geo.IoU(space.Geometry, rect(1, 1, 4, 4)); iou < 0.99 {
+		t.Errorf("the space did not move with its model: IoU %.3f with where it belongs", iou)
+	}
+	if b := get(t, s, "osm:way/7"); !near(b.Height, 6.3) || b.Levels != 2 {
+		t.Errorf("height %v levels %d from the model", b.Height, b.Levels)
+	}
+}
