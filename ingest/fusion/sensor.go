@@ -113,6 +113,8 @@ func FollowSensors(ctx context.Context, store *twin.Store, opts Options, every t
 	changes := make(chan []twin.Change, 1)
 	missed := make(chan uint64, 1)
 	errc := make(chan error, 1)
+	// The reader goroutine ends with ctx, like the loop below; it never blocks
+	// on a send the loop will not take.
 	go func() {
 		for {
 			cs, n, err := sub.Next(ctx, 4096)
@@ -121,9 +123,17 @@ func FollowSensors(ctx context.Context, store *twin.Store, opts Options, every t
 				return
 			}
 			if n > 0 {
-				missed <- n
+				select {
+				case missed <- n:
+				case <-ctx.Done():
+					return
+				}
 			}
-			changes <- cs
+			select {
+			case changes <- cs:
+			case <-ctx.Done():
+				return
+			}
 		}
 	}()
 	for {
