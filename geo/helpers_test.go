@@ -15,7 +15,7 @@ import (
 )
 
 // sharedPath finds the shared data directory, which sits beside the repo root
-// (/work/shared next to /work/main), by walking up from the test's directory.
+// (the shared folder beside the repository), by walking up from the test's directory.
 // Without it the test skips, unless CI=true, where missing data is a failure.
 func sharedPath(t testing.TB, parts ...string) string {
 	t.Helper()

@@ -87,7 +87,7 @@ func checkExtent(t *testing.T, r *Result) orb.Bound {
 	return orb.Bound{Min: a, Max: b}
 }
 
-// Facts from /work/shared/datasets/SOURCES.md, section cityjson/.
+// Facts from the shared datasets' SOURCES.md, section cityjson/.
 func TestDelftCentre(t *testing.T) {
 	r := decodeFile(t, "delft_centre.city.json")
 	if r.Meta.Version != "2.0" || r.Meta.CRS != "EPSG:7415" || r.Meta.Seq {
