@@ -54,7 +54,7 @@ func (f Frame) ToLonLat(x, y float64) orb.Point {
 // Project maps g to local metres, keeping its orb type (a Bound maps to the
 // Bound of its projected corners). Unknown types give nil.
 func (f Frame) Project(g orb.Geometry) orb.Geometry {
-	return mapGeometry(g, func(p orb.Point) orb.Point {
+	return MapPoints(g, func(p orb.Point) orb.Point {
 		x, y := f.ToLocal(p)
 		return orb.Point{x, y}
 	})
@@ -62,12 +62,12 @@ func (f Frame) Project(g orb.Geometry) orb.Geometry {
 
 // Unproject maps g from local metres back to lon/lat.
 func (f Frame) Unproject(g orb.Geometry) orb.Geometry {
-	return mapGeometry(g, func(p orb.Point) orb.Point { return f.ToLonLat(p[0], p[1]) })
+	return MapPoints(g, func(p orb.Point) orb.Point { return f.ToLonLat(p[0], p[1]) })
 }
 
-// mapGeometry applies fn to every point of g, into freshly allocated
-// geometry so that the input (often shared twin state) is never mutated.
-func mapGeometry(g orb.Geometry, fn func(orb.Point) orb.Point) orb.Geometry {
+// MapPoints applies fn to every point of g, into freshly allocated geometry
+// so that the input (often shared twin state) is never mutated.
+func MapPoints(g orb.Geometry, fn func(orb.Point) orb.Point) orb.Geometry {
 	mapPoints := func(ps []orb.Point) []orb.Point {
 		if ps == nil {
 			return nil
@@ -114,7 +114,7 @@ func mapGeometry(g orb.Geometry, fn func(orb.Point) orb.Point) orb.Geometry {
 	case orb.Collection:
 		out := make(orb.Collection, len(g))
 		for i, c := range g {
-			out[i] = mapGeometry(c, fn)
+			out[i] = MapPoints(c, fn)
 		}
 		return out
 	case orb.Bound:

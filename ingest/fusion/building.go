@@ -295,44 +295,8 @@ func offset(a, b orb.Geometry) [2]float64 {
 // translate moves g by d metres east and north.
 func translate(g orb.Geometry, d [2]float64) orb.Geometry {
 	f := geo.NewFrame(g.Bound().Center())
-	local := f.Project(orb.Clone(g))
-	moved := mapPoints(local, func(p orb.Point) orb.Point { return orb.Point{p[0] + d[0], p[1] + d[1]} })
-	return f.Unproject(moved)
-}
-
-// mapPoints applies fn to every point of g, in place.
-func mapPoints(g orb.Geometry, fn func(orb.Point) orb.Point) orb.Geometry {
-	switch g := g.(type) {
-	case orb.Point:
-		return fn(g)
-	case orb.MultiPoint:
-		for i := range g {
-			g[i] = fn(g[i])
-		}
-	case orb.LineString:
-		for i := range g {
-			g[i] = fn(g[i])
-		}
-	case orb.Ring:
-		for i := range g {
-			g[i] = fn(g[i])
-		}
-	case orb.MultiLineString:
-		for _, l := range g {
-			mapPoints(l, fn)
-		}
-	case orb.Polygon:
-		for _, r := range g {
-			mapPoints(r, fn)
-		}
-	case orb.MultiPolygon:
-		for _, p := range g {
-			mapPoints(p, fn)
-		}
-	case orb.Collection:
-		for i := range g {
-			g[i] = mapPoints(g[i], fn)
-		}
-	}
-	return g
+	return geo.MapPoints(g, func(p orb.Point) orb.Point {
+		x, y := f.ToLocal(p)
+		return f.ToLonLat(x+d[0], y+d[1])
+	})
 }
