@@ -5,28 +5,16 @@ import (
 	"strings"
 	"testing"
 
-	"citytwin/datasets"
+	"citytwin/datasets/sharedtest"
 	"citytwin/twin"
 )
-
-func sharedPath(t *testing.T, rel string) string {
-	t.Helper()
-	if p := datasets.SharedPath(rel); p != "" {
-		return p
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("shared data %s not found", rel)
-	}
-	t.Skipf("shared data %s not found", rel)
-	return ""
-}
 
 // A running server takes whole files through the same importers as the
 // command line.
 func TestPostImport(t *testing.T) {
 	s, store := ingestServer(t, nil)
 	h := s.Handler()
-	ifc, err := os.ReadFile(sharedPath(t, "datasets/ifc/AC20-FZK-Haus.ifc"))
+	ifc, err := os.ReadFile(sharedtest.File(t, "datasets/ifc/AC20-FZK-Haus.ifc"))
 	if err != nil {
 		t.Fatal(err)
 	}

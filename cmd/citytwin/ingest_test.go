@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"citytwin/datasets"
+	"citytwin/datasets/sharedtest"
 	"citytwin/geo"
 	"citytwin/ingest"
 	"citytwin/ingest/mqtt"
@@ -29,26 +29,12 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// sharedFile finds a file of the shared data, skipping the test when the
-// folder is absent (never in CI).
-func sharedFile(t *testing.T, rel string) string {
-	t.Helper()
-	if p := datasets.SharedPath(rel); p != "" {
-		return p
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("shared data %s not found", rel)
-	}
-	t.Skipf("shared data %s not found", rel)
-	return ""
-}
-
 // The TSBS 100-truck day imports completely, and the twin holds what
 // ../shared/tsbs/README.md says it should once the damaged rows are accounted
 // for: 100 trucks, every reading except the 1,702 rows without a name and the
 // blanked fields.
 func TestImportTSBSDay(t *testing.T) {
-	path := sharedFile(t, "tsbs/iot-trucks100-seed123-1d.timescaledb.txt.gz")
+	path := sharedtest.File(t, "tsbs/iot-trucks100-seed123-1d.timescaledb.txt.gz")
 	dir := t.TempDir()
 	rejects := filepath.Join(dir, "rejects.ndjson")
 	var out strings.Builder
@@ -102,7 +88,7 @@ func TestImportTSBSDay(t *testing.T) {
 
 // GTFS-realtime vehicle positions from a feed file become moving vehicles.
 func TestServeGTFSRealtime(t *testing.T) {
-	feed := sharedFile(t, "datasets/gtfs/usf_bullrunner_vehicle_positions.pb")
+	feed := sharedtest.File(t, "datasets/gtfs/usf_bullrunner_vehicle_positions.pb")
 	base := startServe(t, "--gtfs-rt", feed, "--gtfs-rt-every", "1h")
 	var fc struct {
 		NumberMatched int `json:"numberMatched"`
@@ -248,8 +234,8 @@ func TestServeMQTT5Acknowledgements(t *testing.T) {
 // One command reads a city's OpenStreetMap extract and its transit feed, told
 // apart by their content.
 func TestImportOSMAndGTFS(t *testing.T) {
-	pbf := sharedFile(t, "datasets/osm/helsinki_centre.osm.pbf")
-	feed := sharedFile(t, "datasets/gtfs/cairns_gtfs.zip")
+	pbf := sharedtest.File(t, "datasets/osm/helsinki_centre.osm.pbf")
+	feed := sharedtest.File(t, "datasets/gtfs/cairns_gtfs.zip")
 	dir := filepath.Join(t.TempDir(), "twin")
 	var out strings.Builder
 	if code := run(context.Background(), []string{"import", "--quiet", "--data", dir, pbf, feed}, &out, io.Discard); code != 0 {
@@ -277,7 +263,7 @@ func TestImportOSMAndGTFS(t *testing.T) {
 // conflate: one building each, the city model's footprint and height, OSM's
 // names, and the link between the two records.
 func TestImportFusesDelft(t *testing.T) {
-	cj := sharedFile(t, "datasets/cityjson/delft_centre.city.json")
+	cj := sharedtest.File(t, "datasets/cityjson/delft_centre.city.json")
 	dir := t.TempDir()
 	data := filepath.Join(dir, "twin")
 	var out strings.Builder
@@ -359,7 +345,7 @@ func ringCoords(r orb.Ring) [][2]float64 {
 // An elevation grid becomes an entity with its outline on Earth, and the file
 // is kept in the data directory for the simulations.
 func TestImportRaster(t *testing.T) {
-	asc := sharedFile(t, "datasets/dem/merewether_topography1.asc")
+	asc := sharedtest.File(t, "datasets/dem/merewether_topography1.asc")
 	dir := filepath.Join(t.TempDir(), "twin")
 	var out strings.Builder
 	if code := run(context.Background(), []string{"import", "--quiet", "--data", dir, asc}, &out, io.Discard); code != 0 {

@@ -7,13 +7,12 @@ import (
 	"errors"
 	"math"
 	"os"
-	"path/filepath"
 	"reflect"
 	"sort"
 	"testing"
 	"time"
 
-	"citytwin/datasets"
+	"citytwin/datasets/sharedtest"
 	"citytwin/geo/crs"
 	"citytwin/twin"
 
@@ -23,11 +22,7 @@ import (
 
 func sharedFile(tb testing.TB, name string) []byte {
 	tb.Helper()
-	p := datasets.SharedPath(filepath.Join("datasets", "cityjson", name))
-	if p == "" {
-		tb.Skipf("shared dataset %s not found", name)
-	}
-	b, err := os.ReadFile(p)
+	b, err := os.ReadFile(sharedtest.File(tb, "datasets/cityjson/"+name))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -6,12 +6,13 @@ import (
 	"os"
 	"testing"
 
+	"citytwin/datasets/sharedtest"
 	"citytwin/twin"
 )
 
 // BenchmarkRead reads the whole Aberdeen file (90,818 readings of 23 sensors).
 func BenchmarkRead(b *testing.B) {
-	data, err := os.ReadFile(sharedFile(b, aberdeenFile))
+	data, err := os.ReadFile(sharedtest.File(b, aberdeenFile))
 	if err != nil {
 		b.Fatal(err)
 	}

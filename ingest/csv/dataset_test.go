@@ -4,12 +4,11 @@ import (
 	"bufio"
 	"context"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
-	"citytwin/datasets"
+	"citytwin/datasets/sharedtest"
 	"citytwin/twin"
 
 	"github.com/paulmach/orb"
@@ -20,25 +19,11 @@ const (
 	merewetherFile = "datasets/dem/merewether_houses.csv"
 )
 
-// sharedFile is the path of rel in the shared data. Without it the test is
-// skipped, except in CI (CI=true), where it fails.
-func sharedFile(tb testing.TB, rel string) string {
-	tb.Helper()
-	dir, ok := datasets.SharedDir()
-	if !ok {
-		if os.Getenv("CI") == "true" {
-			tb.Fatal("csv: shared/datasets not found above the test directory")
-		}
-		tb.Skip("shared/datasets not found; skipping real-data test")
-	}
-	return filepath.Join(dir, rel)
-}
-
 // The Aberdeen file is sensor.community SDS011 readings: ';'-separated,
 // sensor_id;sensor_type;location;lat;lon;timestamp;P1;durP1;ratioP1;P2;durP2;ratioP2.
 // Each row is a reading, so ids repeat; as upserts, the last row of an id wins.
 func TestAberdeen(t *testing.T) {
-	path := sharedFile(t, aberdeenFile)
+	path := sharedtest.File(t, aberdeenFile)
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +114,7 @@ func TestAberdeen(t *testing.T) {
 // row is rejected for being outside WGS84 degrees: a projected file never
 // slips in as points near (0, 0) or wrapped around the globe.
 func TestMerewether(t *testing.T) {
-	path := sharedFile(t, merewetherFile)
+	path := sharedtest.File(t, merewetherFile)
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -152,7 +137,7 @@ func TestMerewether(t *testing.T) {
 // headLines is the first n lines of a shared file, for fuzz seeds.
 func headLines(tb testing.TB, rel string, n int) string {
 	tb.Helper()
-	f, err := os.Open(sharedFile(tb, rel))
+	f, err := os.Open(sharedtest.File(tb, rel))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -5,12 +5,14 @@ import (
 	"context"
 	"os"
 	"testing"
+
+	"citytwin/datasets/sharedtest"
 )
 
 // BenchmarkRead reads the whole Cairns feed (37790 stop_times) and reports
 // stop_times rows per second.
 func BenchmarkRead(b *testing.B) {
-	data, err := os.ReadFile(shared(b, "gtfs/cairns_gtfs.zip"))
+	data, err := os.ReadFile(sharedtest.File(b, "datasets/gtfs/cairns_gtfs.zip"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -31,7 +33,7 @@ func BenchmarkRead(b *testing.B) {
 
 // BenchmarkEntities turns the read Cairns feed into entities.
 func BenchmarkEntities(b *testing.B) {
-	f, err := ReadFile(context.Background(), shared(b, "gtfs/cairns_gtfs.zip"))
+	f, err := ReadFile(context.Background(), sharedtest.File(b, "datasets/gtfs/cairns_gtfs.zip"))
 	if err != nil {
 		b.Fatal(err)
 	}

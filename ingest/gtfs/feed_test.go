@@ -4,41 +4,19 @@ import (
 	"context"
 	"errors"
 	"math"
-	"os"
-	"path/filepath"
 	"sort"
 	"testing"
 	"time"
 
+	"citytwin/datasets/sharedtest"
 	"citytwin/twin"
 
 	"github.com/paulmach/orb"
 )
 
-// shared finds a file in the project's shared datasets by walking up from the
-// package directory; the test is skipped when there is none.
-func shared(tb testing.TB, rel string) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		p := filepath.Join(dir, "shared", "datasets", rel)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Skipf("shared dataset %s not found", rel)
-		}
-		dir = parent
-	}
-}
-
 func readShared(t *testing.T, name string) *Feed {
 	t.Helper()
-	f, err := ReadFile(context.Background(), shared(t, "gtfs/"+name))
+	f, err := ReadFile(context.Background(), sharedtest.File(t, "datasets/gtfs/"+name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,11 +7,13 @@ import (
 	"io"
 	"os"
 	"testing"
+
+	"citytwin/datasets/sharedtest"
 )
 
 // seedFiles are the first lines of each file of the real feeds, keyed by name.
 func seedFiles(f *testing.F, name string) map[string]string {
-	data, err := os.ReadFile(shared(f, "gtfs/"+name))
+	data, err := os.ReadFile(sharedtest.File(f, "datasets/gtfs/"+name))
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -86,7 +88,7 @@ func FuzzReadCSV(f *testing.F) {
 
 // FuzzReadZip feeds whole fuzzed archives.
 func FuzzReadZip(f *testing.F) {
-	data, err := os.ReadFile(shared(f, "gtfs/usf_bullrunner_gtfs.zip"))
+	data, err := os.ReadFile(sharedtest.File(f, "datasets/gtfs/usf_bullrunner_gtfs.zip"))
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"citytwin/datasets"
+	"citytwin/datasets/sharedtest"
 	"citytwin/twin"
 
 	"github.com/MobilityData/gtfs-realtime-bindings/golang/gtfs"
@@ -17,22 +17,8 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// sharedDir returns findShared's directory. Without it the test is skipped,
-// except in CI (CI=true), where it fails.
-func sharedDir(tb testing.TB) string {
-	tb.Helper()
-	if dir, ok := datasets.SharedDir(); ok {
-		return dir
-	}
-	if os.Getenv("CI") == "true" {
-		tb.Fatal("gtfsrt: shared/datasets not found above the test directory")
-	}
-	tb.Skip("shared/datasets not found; skipping real-data test")
-	return ""
-}
-
 func bullRunnerPath(tb testing.TB) string {
-	return filepath.Join(sharedDir(tb), "datasets", "gtfs", "usf_bullrunner_vehicle_positions.pb")
+	return filepath.Join(sharedtest.Dir(tb), "datasets", "gtfs", "usf_bullrunner_vehicle_positions.pb")
 }
 
 func readBullRunner(tb testing.TB) []byte {

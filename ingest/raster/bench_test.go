@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"os"
 	"testing"
+
+	"citytwin/datasets/sharedtest"
 )
 
 func BenchmarkReadASC(b *testing.B) {
-	data, err := os.ReadFile(shared(b, "dem/merewether_topography1.asc"))
+	data, err := os.ReadFile(sharedtest.File(b, "datasets/dem/merewether_topography1.asc"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -25,7 +27,7 @@ func BenchmarkReadASC(b *testing.B) {
 }
 
 func BenchmarkReadGeoTIFF(b *testing.B) {
-	data, err := os.ReadFile(shared(b, "dem/merewether_topography1.tif"))
+	data, err := os.ReadFile(sharedtest.File(b, "datasets/dem/merewether_topography1.tif"))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -5,10 +5,12 @@ import (
 	"encoding/binary"
 	"os"
 	"testing"
+
+	"citytwin/datasets/sharedtest"
 )
 
 func FuzzReadASC(f *testing.F) {
-	data, err := os.ReadFile(shared(f, "dem/merewether_topography1.asc"))
+	data, err := os.ReadFile(sharedtest.File(f, "datasets/dem/merewether_topography1.asc"))
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -28,7 +30,7 @@ func FuzzReadASC(f *testing.F) {
 }
 
 func FuzzReadGeoTIFF(f *testing.F) {
-	data, err := os.ReadFile(shared(f, "dem/merewether_topography1.tif"))
+	data, err := os.ReadFile(sharedtest.File(f, "datasets/dem/merewether_topography1.tif"))
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -3,45 +3,24 @@ package raster
 import (
 	"errors"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"citytwin/datasets/sharedtest"
 	"citytwin/geo/raster"
 
 	"github.com/paulmach/orb"
 )
 
-// shared finds a file in the project's shared datasets by walking up from the
-// package directory; the test is skipped when there is none.
-func shared(tb testing.TB, rel string) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		p := filepath.Join(dir, "shared", "datasets", rel)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Skipf("shared dataset %s not found", rel)
-		}
-		dir = parent
-	}
-}
-
 func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol }
 
 func TestMerewetherASCAndGeoTIFFAgree(t *testing.T) {
-	asc, err := ReadASCFile(shared(t, "dem/merewether_topography1.asc"))
+	asc, err := ReadASCFile(sharedtest.File(t, "datasets/dem/merewether_topography1.asc"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	tif, err := ReadGeoTIFFFile(shared(t, "dem/merewether_topography1.tif"))
+	tif, err := ReadGeoTIFFFile(sharedtest.File(t, "datasets/dem/merewether_topography1.tif"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +66,7 @@ func TestMerewetherASCAndGeoTIFFAgree(t *testing.T) {
 // of the observed peak flood stage (m AHD): shallow street flow. Cell values were
 // checked against the .asc text with a separate reader.
 func TestMerewetherObservationPoints(t *testing.T) {
-	g, err := ReadASCFile(shared(t, "dem/merewether_topography1.asc"))
+	g, err := ReadASCFile(sharedtest.File(t, "datasets/dem/merewether_topography1.asc"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,12 +183,12 @@ func TestCRSFromPRJ(t *testing.T) {
 
 func TestReadFile(t *testing.T) {
 	for _, name := range []string{"dem/merewether_topography1.asc", "dem/merewether_topography1.tif"} {
-		g, err := ReadFile(shared(t, name))
+		g, err := ReadFile(sharedtest.File(t, "datasets/"+name))
 		if err != nil || g.Width != 321 || g.CRS != "EPSG:32756" {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	if _, err := ReadFile(shared(t, "dem/merewether_houses.csv")); !errors.Is(err, ErrUnsupported) {
+	if _, err := ReadFile(sharedtest.File(t, "datasets/dem/merewether_houses.csv")); !errors.Is(err, ErrUnsupported) {
 		t.Errorf("csv: %v", err)
 	}
 	if _, err := ReadFile(filepath.Join(t.TempDir(), "none.asc")); err == nil {

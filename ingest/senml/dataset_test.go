@@ -10,22 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"citytwin/datasets"
+	"citytwin/datasets/sharedtest"
 )
-
-// sharedDir returns findShared's directory. Without it the test is skipped,
-// except in CI (CI=true), where it fails.
-func sharedDir(tb testing.TB) string {
-	tb.Helper()
-	if dir, ok := datasets.SharedDir(); ok {
-		return dir
-	}
-	if os.Getenv("CI") == "true" {
-		tb.Fatal("senml: shared/datasets not found above the test directory")
-	}
-	tb.Skip("shared/datasets not found; skipping real-data test")
-	return ""
-}
 
 // reading is one row of the Aberdeen sensor.community file.
 type reading struct {
@@ -38,7 +24,7 @@ type reading struct {
 // readAberdeen reads the header and the first n rows of the Aberdeen SDS011 file.
 func readAberdeen(tb testing.TB, n int) []reading {
 	tb.Helper()
-	path := filepath.Join(sharedDir(tb), "datasets", "sensors", "aberdeen_sds011_2019-05-13_2019-05-19.csv")
+	path := filepath.Join(sharedtest.Dir(tb), "datasets", "sensors", "aberdeen_sds011_2019-05-13_2019-05-19.csv")
 	f, err := os.Open(path)
 	if err != nil {
 		tb.Fatal(err)

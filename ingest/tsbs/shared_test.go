@@ -7,10 +7,9 @@ import (
 	"errors"
 	"io"
 	"os"
-	"path/filepath"
 	"testing"
 
-	"citytwin/datasets"
+	"citytwin/datasets/sharedtest"
 	"citytwin/ingest"
 	"citytwin/twin"
 
@@ -29,17 +28,7 @@ const (
 // skipped, except in CI (CI=true), where it fails.
 func sharedFile(tb testing.TB, name string) string {
 	tb.Helper()
-	if dir, ok := datasets.SharedDir(); ok {
-		p := filepath.Join(dir, "tsbs", name)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		tb.Fatalf("tsbs: shared/tsbs/%s not found above the test directory", name)
-	}
-	tb.Skipf("shared/tsbs/%s not found; skipping real-data test", name)
-	return ""
+	return sharedtest.File(tb, "tsbs/"+name)
 }
 
 // readLines returns the first n lines of a gzip file (all of it when n < 0),
