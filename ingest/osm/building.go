@@ -8,6 +8,7 @@ import (
 	"github.com/paulmach/orb/planar"
 	"github.com/paulmach/osm"
 
+	"citytwin/geo"
 	"citytwin/twin"
 )
 
@@ -116,16 +117,19 @@ func (rd *reader) buildBuildings(ctx context.Context) ([]footprint, error) {
 // buildParts emits building parts, each linked part_of the smallest building
 // whose footprint holds the part's centroid.
 func (rd *reader) buildParts(ctx context.Context, blds []footprint) error {
-	grid := newBoundGrid(blds)
+	var index geo.RTree[int]
+	for k := range blds {
+		index.Insert(blds[k].bound, k)
+	}
 	link := func(e *twin.Entity) {
 		c, _ := planar.CentroidArea(e.Geometry)
 		best, bestArea := -1, math.Inf(1)
-		for _, k := range grid.near(c) {
-			f := &blds[k]
-			if f.area < bestArea && f.bound.Contains(c) && containsPoint(f.geom, c) {
+		index.Search(orb.Bound{Min: c, Max: c}, func(_ orb.Bound, k int) bool {
+			if f := &blds[k]; f.area < bestArea && containsPoint(f.geom, c) {
 				best, bestArea = k, f.area
 			}
-		}
+			return true
+		})
 		if best >= 0 {
 			e.Links = []twin.Link{{Rel: "part_of", To: blds[best].id}}
 		}
@@ -170,41 +174,4 @@ func containsPoint(g orb.Geometry, p orb.Point) bool {
 		return planar.MultiPolygonContains(g, p)
 	}
 	return false
-}
-
-// boundGrid buckets footprints by 0.001° cells (about 110 m by 55 m in
-// Helsinki) so that a part finds its building without scanning them all.
-type boundGrid struct {
-	cells map[[2]int32][]int
-	big   []int // footprints spanning too many cells to bucket
-}
-
-const gridCell = 0.001
-
-func cellOf(v float64) int32 { return int32(math.Floor(v / gridCell)) }
-
-func newBoundGrid(fs []footprint) *boundGrid {
-	g := &boundGrid{cells: make(map[[2]int32][]int)}
-	for k, f := range fs {
-		x0, y0 := cellOf(f.bound.Min[0]), cellOf(f.bound.Min[1])
-		x1, y1 := cellOf(f.bound.Max[0]), cellOf(f.bound.Max[1])
-		if int64(x1-x0+1)*int64(y1-y0+1) > 64 {
-			g.big = append(g.big, k)
-			continue
-		}
-		for x := x0; x <= x1; x++ {
-			for y := y0; y <= y1; y++ {
-				g.cells[[2]int32{x, y}] = append(g.cells[[2]int32{x, y}], k)
-			}
-		}
-	}
-	return g
-}
-
-func (g *boundGrid) near(p orb.Point) []int {
-	c := g.cells[[2]int32{cellOf(p[0]), cellOf(p[1])}]
-	if len(g.big) == 0 {
-		return c
-	}
-	return append(append([]int(nil), c...), g.big...)
 }
