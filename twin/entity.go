@@ -98,7 +98,7 @@ func (e *Entity) Validate() error {
 		return fmt.Errorf("entity %s: %w", e.ID, err)
 	}
 	if e.Geometry != nil {
-		if err := validGeometry(e.Geometry); err != nil {
+		if err := ValidGeometry(e.Geometry); err != nil {
 			return fmt.Errorf("entity %s: %w", e.ID, err)
 		}
 	}
@@ -131,8 +131,10 @@ func validKind(k Kind) error {
 	return nil
 }
 
-// validGeometry checks that every coordinate is a finite WGS84 lon/lat.
-func validGeometry(g orb.Geometry) error {
+// ValidGeometry reports the first coordinate of g that is not a finite WGS84
+// lon/lat, or a geometry type the twin does not hold: the rule every entity
+// is checked by, for importers that want to name the column or field at fault.
+func ValidGeometry(g orb.Geometry) error {
 	var bad error
 	ok := eachPoint(g, func(p orb.Point) {
 		if bad == nil && !validLonLat(p) {

@@ -61,7 +61,7 @@ func (q *Query) validate() error {
 	}
 	for _, g := range []orb.Geometry{q.Within, q.Intersects} {
 		if g != nil {
-			if err := validGeometry(g); err != nil {
+			if err := ValidGeometry(g); err != nil {
 				return fmt.Errorf("%w: %w", ErrBadQuery, err)
 			}
 		}

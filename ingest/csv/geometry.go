@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"citytwin/twin"
+
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkt"
 )
@@ -24,7 +26,7 @@ func (s *schema) geometry(rec []string) (g orb.Geometry, col string, err error) 
 		if err != nil {
 			return nil, col, err
 		}
-		if err := checkLonLat(g); err != nil {
+		if err := twin.ValidGeometry(g); err != nil {
 			return nil, col, err
 		}
 		return g, col, nil
@@ -81,46 +83,4 @@ func parseWKT(text string) (g orb.Geometry, err error) {
 		return nil, fmt.Errorf("not WKT: %w", err)
 	}
 	return g, nil
-}
-
-// checkLonLat reports the first coordinate of g that is not a finite WGS84
-// lon/lat; the twin would refuse it anyway, but without the column.
-func checkLonLat(g orb.Geometry) error {
-	var bad error
-	each(g, func(p orb.Point) {
-		ok := !math.IsNaN(p[0]) && !math.IsNaN(p[1]) && p[0] >= -180 && p[0] <= 180 && p[1] >= -90 && p[1] <= 90
-		if !ok && bad == nil {
-			bad = fmt.Errorf("coordinate %v is not a WGS84 lon/lat (projected coordinates? lat/lon swapped?)", p)
-		}
-	})
-	return bad
-}
-
-func each(g orb.Geometry, fn func(orb.Point)) {
-	switch g := g.(type) {
-	case orb.Point:
-		fn(g)
-	case orb.MultiPoint:
-		for _, p := range g {
-			fn(p)
-		}
-	case orb.LineString:
-		each(orb.MultiPoint(g), fn)
-	case orb.MultiLineString:
-		for _, l := range g {
-			each(orb.MultiPoint(l), fn)
-		}
-	case orb.Polygon:
-		for _, r := range g {
-			each(orb.MultiPoint(r), fn)
-		}
-	case orb.MultiPolygon:
-		for _, p := range g {
-			each(p, fn)
-		}
-	case orb.Collection:
-		for _, c := range g {
-			each(c, fn)
-		}
-	}
 }
