@@ -69,7 +69,7 @@ func (a *Aggregate) validate() error {
 func (s *Store) each(ctx context.Context, q *Query, workers int, fn func(worker int, slot uint32, st *state)) error {
 	var slots []uint32
 	n := len(s.cur)
-	filtered := q.spatial() || len(q.IDs) > 0 || len(q.Kinds) > 0 || len(q.Where) > 0
+	filtered := q.spatial() || len(q.IDs) > 0 || len(q.Kinds) > 0 || len(q.Where) > 0 || q.Match != nil
 	if filtered {
 		var err error
 		if slots, err = s.match(ctx, q); err != nil {

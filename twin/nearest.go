@@ -63,7 +63,14 @@ func (s *Store) Nearest(ctx context.Context, p orb.Point, k int, q Query) ([]Nei
 		if st == nil || kinds != nil && !kinds[st.kind] || ids != nil && !ids[slot] || !s.matchFilters(st, filters) {
 			return false
 		}
-		return spatial.match(s, slot, st)
+		if !spatial.match(s, slot, st) {
+			return false
+		}
+		if q.Match != nil {
+			e := s.materialise(slot, st, q.At, make(Properties, len(st.props)))
+			return q.Match(&e)
+		}
+		return true
 	}
 	// offer computes the true distance of slot, in state st, at q.At and keeps it
 	// if it is among the best.

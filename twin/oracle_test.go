@@ -145,6 +145,9 @@ func (o *oracle) matches(q Query, e Entity) bool {
 			return false
 		}
 	}
+	if q.Match != nil && !q.Match(&e) {
+		return false
+	}
 	g := e.Geometry
 	if q.spatial() && g == nil {
 		return false

@@ -31,6 +31,10 @@ type Query struct {
 	Near       *Circle      // entities within Radius metres (to the real geometry)
 	Cells      []h3.Cell    // entities whose point (or centre) lies in any of these cells, any resolution
 	Where      []Filter
+	// Match, when set, is a last test on each entity that passes every other
+	// condition (e.g. a compiled CQL2 filter). It sees the entity as of At, runs
+	// under the store's read lock and must not call the store.
+	Match func(*Entity) bool
 	// At answers as the twin was at this instant (Unix nanoseconds); 0 is now.
 	At int64
 	// Limit caps the entities returned (0 = all); After is the cursor of the
@@ -155,6 +159,12 @@ func (s *Store) match(ctx context.Context, q *Query) ([]uint32, error) {
 		}
 		if !spatial.match(s, slot, st) {
 			return
+		}
+		if q.Match != nil {
+			e := s.materialise(slot, st, q.At, make(Properties, len(st.props)))
+			if !q.Match(&e) {
+				return
+			}
 		}
 		out = append(out, slot)
 	}
