@@ -212,7 +212,9 @@ func (w *world) query() Query {
 	if w.r.IntN(4) == 0 {
 		// A last test that needs the whole entity: its id and its geometry.
 		parity := w.r.IntN(2)
-		q.Match = func(e *Entity) bool { return len(e.ID)%2 == parity || e.Geometry != nil && e.Geometry.GeoJSONType() == "Point" }
+		q.Match = func(e *Entity) bool {
+			return len(e.ID)%2 == parity || e.Geometry != nil && e.Geometry.GeoJSONType() == "Point"
+		}
 	}
 	return q
 }
