@@ -31,6 +31,20 @@ type Config struct {
 	// ExtentTTL is how long the computed extents of the collections are reused
 	// while the twin changes; they are always reused while it does not.
 	ExtentTTL time.Duration
+	// RequestTimeout bounds the work of one request (imports and streams
+	// excepted); a query that runs over it is cancelled with a 503.
+	RequestTimeout time.Duration
+
+	// Tokens are the bearer tokens the server accepts. None: every request is
+	// allowed, which `citytwin serve` permits on a loopback address only.
+	Tokens []Token
+	// PublicRead lets requests without a token read (the viewer role) while
+	// writes still need one.
+	PublicRead bool
+	// AllowedOrigins are the browser origins (scheme://host[:port]) that may
+	// call the API from another site (CORS) and open websocket streams; "*"
+	// allows any. A page served by citytwin itself is always allowed.
+	AllowedOrigins []string
 }
 
 // DefaultConfig returns the defaults.
@@ -47,6 +61,7 @@ func DefaultConfig() Config {
 		DefaultLimit:      10,
 		MaxLimit:          MaxPageLimit,
 		ExtentTTL:         10 * time.Second,
+		RequestTimeout:    30 * time.Second,
 	}
 }
 
@@ -74,6 +89,17 @@ func (c Config) Validate() error {
 		return fmt.Errorf("web: default limit %d out of range 1..max limit %d", c.DefaultLimit, c.MaxLimit)
 	case c.ExtentTTL < 0:
 		return errors.New("web: extent ttl must be >= 0")
+	case c.RequestTimeout <= 0:
+		return errors.New("web: request timeout must be > 0")
+	}
+	for _, o := range c.AllowedOrigins {
+		if o == "*" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.Path != "" || u.RawQuery != "" {
+			return fmt.Errorf("web: allowed origin %q: want scheme://host[:port] or *", o)
+		}
 	}
 	return nil
 }

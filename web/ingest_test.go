@@ -21,6 +21,12 @@ import (
 // ingestServer is a server over a durable twin with the write side on.
 func ingestServer(t *testing.T, sink ingest.Sink) (*Server, *twin.Store) {
 	t.Helper()
+	return ingestServerWith(t, sink, nil)
+}
+
+// ingestServerWith is ingestServer with a config edited by edit (when not nil).
+func ingestServerWith(t *testing.T, sink ingest.Sink, edit func(*Config)) (*Server, *twin.Store) {
+	t.Helper()
 	d := twin.DefaultDurability(t.TempDir())
 	d.SnapshotEvery, d.SnapshotLogBytes = 0, 0
 	store, _, err := twin.Open(context.Background(), twin.DefaultConfig(), d)
@@ -37,7 +43,11 @@ func ingestServer(t *testing.T, sink ingest.Sink) (*Server, *twin.Store) {
 		sink = b
 	}
 	gw := gateway.New(gateway.Config{}, sink, store, ingest.NewDeadLetters(10), nil)
-	s, err := New(DefaultConfig(), store, slog.New(slog.DiscardHandler), WithIngest(gw, sink))
+	cfg := DefaultConfig()
+	if edit != nil {
+		edit(&cfg)
+	}
+	s, err := New(cfg, store, slog.New(slog.DiscardHandler), WithIngest(gw, sink))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ type recorder struct {
 	http.ResponseWriter
 	status int
 	bytes  int64
+	user   string // the name of the token that authenticated the request
 }
 
 func (r *recorder) WriteHeader(code int) {
@@ -69,7 +70,8 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 				"status", rec.status,
 				"bytes", rec.bytes,
 				"dur_ms", float64(time.Since(start).Microseconds())/1000,
-				"remote", r.RemoteAddr)
+				"remote", r.RemoteAddr,
+				"user", rec.user)
 		}()
 		next.ServeHTTP(rec, r)
 	})

@@ -29,6 +29,9 @@ const (
 	ProblemNotAllowed   = "tag:citytwin,2025:problem:method-not-allowed"
 	ProblemInternal     = "tag:citytwin,2025:problem:internal"
 	ProblemUnavailable  = "tag:citytwin,2025:problem:unavailable"
+	ProblemUnauthorized = "tag:citytwin,2025:problem:unauthorized"
+	ProblemForbidden    = "tag:citytwin,2025:problem:forbidden"
+	ProblemTimeout      = "tag:citytwin,2025:problem:timeout"
 )
 
 // ContentTypeProblem is the media type of problem responses.

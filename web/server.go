@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -25,6 +26,7 @@ type Server struct {
 	now     func() time.Time
 	extents extentCache
 	handler http.Handler
+	auth    *authenticator
 
 	gateway    *gateway.Gateway // nil: the API is read-only
 	sink       ingest.Sink
@@ -46,7 +48,9 @@ func New(cfg Config, store *twin.Store, log *slog.Logger, opts ...Option) (*Serv
 	for _, o := range opts {
 		o(s)
 	}
-	s.handler = logRequests(log, limitBodies(cfg.MaxBodyBytes, cfg.MaxImportBytes, problemMux(s.routes())))
+	s.auth = &authenticator{tokens: cfg.Tokens, publicRead: cfg.PublicRead}
+	s.handler = logRequests(log, s.cors(authorize(s.auth, limitTime(s,
+		limitBodies(cfg.MaxBodyBytes, cfg.MaxImportBytes, problemMux(s.routes()))))))
 	return s, nil
 }
 
@@ -120,6 +124,10 @@ func (s *Server) queryError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, twin.ErrBadQuery):
 		// ParseItemsParams should have caught it; say what the twin said.
 		writeProblem(w, &Problem{Type: ProblemInvalidParam, Title: "Invalid query", Status: http.StatusBadRequest, Detail: err.Error(), Instance: r.URL.RequestURI()})
+	case errors.Is(err, context.DeadlineExceeded):
+		s.log.Warn("query timed out", "path", r.URL.Path, "query", r.URL.RawQuery, "timeout", s.cfg.RequestTimeout)
+		writeProblem(w, &Problem{Type: ProblemTimeout, Title: "Query took too long", Status: http.StatusServiceUnavailable,
+			Detail: "the query ran over the server's limit of " + s.cfg.RequestTimeout.String() + "; narrow it (a smaller bbox, fewer kinds, a limit)", Instance: r.URL.RequestURI()})
 	case errClientGone(r, err):
 		s.log.Info("client gone", "path", r.URL.Path, "err", err)
 		writeProblem(w, &Problem{Type: ProblemUnavailable, Title: "Request cancelled", Status: http.StatusServiceUnavailable, Instance: r.URL.RequestURI()})

@@ -38,6 +38,12 @@ With --demo it first generates the synthetic demo district (roads, buildings,
 sensors, vehicles, buses) and then feeds it live simulated streams: sensor readings
 with daily cycles, noise and faults, and vehicles moving along the roads.
 
+Access: without tokens the API is open, so it listens on loopback only. To serve
+others, give bearer tokens (--token role:name:secret or --tokens FILE) with
+roles: viewer reads; operator also writes live data, entities, geofences and
+alert rules; planner also runs scenarios; admin does everything, imports too.
+Clients send "Authorization: Bearer <secret>".
+
 Feeding it:
   POST /api/v1/entities       GeoJSON features (id = entity id, properties.kind = its kind)
   POST /api/v1/observations   SenML (application/senml+json) or plain JSON / NDJSON readings
@@ -49,6 +55,7 @@ Examples:
   citytwin serve --data /var/lib/citytwin --mqtt 0.0.0.0:1883
   citytwin serve --data ./twin --mqtt-upstream mqtt://broker.city.example:1883 --mqtt-topic 'citytwin/#'
   citytwin serve --data ./twin --gtfs-rt https://transit.example/vehicle_positions.pb
+  citytwin serve --addr 0.0.0.0:8080 --tokens /etc/citytwin/tokens --allow-origin https://ops.example.org
   curl 'http://127.0.0.1:8080/collections/buildings/items?bbox=24.93,60.16,24.95,60.17&limit=5'
 `
 
@@ -76,7 +83,12 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	gtfsEvery := fs.Duration("gtfs-rt-every", 30*time.Second, "how often to poll the --gtfs-rt feeds")
 	deadN := fs.Int("deadletters", 10_000, "how many rejected inputs GET /api/v1/deadletter keeps")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	access := addAccessFlags(fs)
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	webCfg := web.DefaultConfig()
+	if err := access.apply(&webCfg, *addr); err != nil {
 		return err
 	}
 	log, err := newLogger(stderr, *logLevel)
@@ -135,7 +147,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		opts = append(opts, web.WithCollectors(web.MQTTCollector(broker.Stats)))
 	}
-	srv, err := web.New(web.DefaultConfig(), store, log, opts...)
+	srv, err := web.New(webCfg, store, log, opts...)
 	if err != nil {
 		return err
 	}
