@@ -50,7 +50,7 @@ func (s *Server) cors(next http.Handler) http.Handler {
 		}
 		if !s.originAllowed(r) {
 			writeProblem(w, &Problem{Type: ProblemForbidden, Title: "Origin not allowed", Status: http.StatusForbidden,
-				Detail: "pages from " + quote(origin) + " may not use this server; start it with --allow-origin " + origin + " to allow them",
+				Detail:   "pages from " + quote(origin) + " may not use this server; start it with --allow-origin " + origin + " to allow them",
 				Instance: r.URL.RequestURI()})
 			return
 		}
