@@ -1,6 +1,7 @@
 package twin
 
 import (
+	"fmt"
 	"math"
 	"sort"
 
@@ -76,4 +77,28 @@ func (tr *track) trim(t int64) int {
 	drop := i - 1
 	tr.samples = append([]sample(nil), tr.samples[drop:]...)
 	return drop
+}
+
+// between returns the samples with from <= t < to as positions of id.
+func (tr *track) between(id ID, from, to int64) []Position {
+	lo := sort.Search(len(tr.samples), func(i int) bool { return tr.samples[i].t >= from })
+	hi := sort.Search(len(tr.samples), func(i int) bool { return tr.samples[i].t >= to })
+	out := make([]Position, 0, max(hi-lo, 0))
+	for _, s := range tr.samples[lo:max(hi, lo)] {
+		out = append(out, Position{ID: id, T: s.t, Point: s.point()})
+	}
+	return out
+}
+
+// Track returns the recorded positions of a moving entity with from <= T < to
+// (Unix nanoseconds), oldest first, at the 1e-7° resolution tracks keep. An
+// entity that never moved has no track: ErrNotFound.
+func (s *Store) Track(id ID, from, to int64) ([]Position, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	slot, ok := s.slotOf(id)
+	if !ok || int(slot) >= len(s.tracks) || s.tracks[slot] == nil {
+		return nil, fmt.Errorf("%w: %s has no track", ErrNotFound, id)
+	}
+	return s.tracks[slot].between(id, from, to), nil
 }
