@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -230,7 +231,10 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// open opens the file for a streaming decoder, reporting progress.
+// open opens the file for a streaming decoder. Progress is reported every
+// progressEvery while the file is open (decoders that read the whole file in
+// one call report nothing themselves) and whenever progress is called; the
+// calls never overlap.
 func (r *run) open() (*countingReader, func(), func() error, error) {
 	f, err := os.Open(r.path)
 	if err != nil {
@@ -242,13 +246,39 @@ func (r *run) open() (*countingReader, func(), func() error, error) {
 		return nil, nil, nil, err
 	}
 	cr := &countingReader{r: f}
-	progress := func() {
-		if r.o.Progress != nil {
-			r.o.Progress(cr.n.Load(), info.Size())
-		}
+	if r.o.Progress == nil {
+		return cr, func() {}, f.Close, nil
 	}
-	return cr, progress, f.Close, nil
+	var mu sync.Mutex
+	progress := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		r.o.Progress(cr.n.Load(), info.Size())
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick := time.NewTicker(progressEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				progress()
+			}
+		}
+	})
+	closeFile := func() error {
+		close(stop)
+		wg.Wait()
+		return f.Close()
+	}
+	return cr, progress, closeFile, nil
 }
+
+// progressEvery is how often a file being read reports its progress.
+const progressEvery = 250 * time.Millisecond
 
 func (r *run) osm() error {
 	cr, progress, closeFile, err := r.open()
