@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"citytwin/twin"
@@ -62,6 +63,13 @@ func (s *Server) item(w http.ResponseWriter, r *http.Request) {
 		s.unknownCollection(w, r, cid)
 		return
 	}
+	fid := r.PathValue("featureId")
+	if id, ok := strings.CutSuffix(fid, tgsequenceSuffix); ok {
+		if _, err := s.store.Get(twin.ID(fid)); err != nil { // an id may end so, too
+			s.tgsequence(w, r, cid, kind, id)
+			return
+		}
+	}
 	v, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		writeProblem(w, paramProblem(r, &ParamError{Name: "query", Reason: "the query string is malformed: " + err.Error()}))
@@ -72,7 +80,6 @@ func (s *Server) item(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, paramProblem(r, perr))
 		return
 	}
-	fid := r.PathValue("featureId")
 	e, err := s.store.GetAt(twin.ID(fid), at)
 	switch {
 	case errors.Is(err, twin.ErrNotFound) || err == nil && e.Kind != kind:

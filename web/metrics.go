@@ -23,6 +23,7 @@ func (s *Server) metricsHandler() http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(&twinCollector{s: s})
+	reg.MustRegister(s.http.collectors()...)
 	for _, c := range s.collectors {
 		reg.MustRegister(c)
 	}

@@ -27,6 +27,7 @@ type Server struct {
 	extents extentCache
 	handler http.Handler
 	auth    *authenticator
+	http    *httpMetrics
 
 	gateway    *gateway.Gateway // nil: the API is read-only
 	sink       ingest.Sink
@@ -49,8 +50,10 @@ func New(cfg Config, store *twin.Store, log *slog.Logger, opts ...Option) (*Serv
 		o(s)
 	}
 	s.auth = &authenticator{tokens: cfg.Tokens, publicRead: cfg.PublicRead}
+	s.http = newHTTPMetrics()
+	mux := s.routes()
 	s.handler = logRequests(log, s.cors(authorize(s.auth, limitTime(s,
-		limitBodies(cfg.MaxBodyBytes, cfg.MaxImportBytes, problemMux(s.routes()))))))
+		limitBodies(cfg.MaxBodyBytes, cfg.MaxImportBytes, s.http.instrument(mux, problemMux(mux)))))))
 	return s, nil
 }
 
