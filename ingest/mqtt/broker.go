@@ -243,6 +243,7 @@ func NewBroker(cfg BrokerConfig, h ingest.MessageHandler, log *slog.Logger) (*Br
 		ClientNetReadBufferSize:  cfg.ClientBufferSize,
 		Logger:                   newMochiLogger(log),
 		SysTopicResendInterval:   10,
+		InlineClient:             true, // Publish
 	})
 	if err := b.srv.AddHook(&hook{b: b}, nil); err != nil {
 		return nil, fmt.Errorf("mqtt: add hook: %w", err)
@@ -333,6 +334,21 @@ func (b *Broker) shutdown() {
 	cancel()
 	b.closeErr = b.srv.Close() // closes the listener, which waits for its connections
 	b.log.Info("mqtt broker stopped")
+}
+
+// Publish sends a message from the twin itself to the broker's subscribers
+// (geofence events, alerts). It does not go to the ingest handler, whatever
+// the topic. qos caps the QoS of the deliveries.
+func (b *Broker) Publish(topic string, payload []byte, retain bool, qos byte) error {
+	select {
+	case <-b.closing:
+		return errors.New("mqtt: broker closed")
+	default:
+	}
+	if err := b.srv.Publish(topic, payload, retain, qos); err != nil {
+		return fmt.Errorf("mqtt: publish on %q: %w", topic, err)
+	}
+	return nil
 }
 
 // Stats returns the broker's counters.

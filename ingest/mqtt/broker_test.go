@@ -613,3 +613,35 @@ func TestBrokerTLS(t *testing.T) {
 		t.Fatalf("handler took %d messages, want 1", n)
 	}
 }
+
+// The twin's own messages reach subscribers and never the ingest handler, even
+// on a topic under the ingest prefix.
+func TestBrokerPublishReachesSubscribersOnly(t *testing.T) {
+	rec := &recorder{}
+	b := startBroker(t, BrokerConfig{}, rec)
+	got := make(chan string, 4)
+	watcher := connectV3(t, v3Options(b.Addr(), "operator"))
+	if err := wait(t, watcher.Subscribe("citytwin/events/#", 1, func(_ mqtt3.Client, m mqtt3.Message) {
+		got <- m.Topic() + " " + string(m.Payload())
+	})); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Publish("citytwin/events/geofence/zone-1", []byte(`{"seq":1}`), false, 1); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case m := <-got:
+		if m != `citytwin/events/geofence/zone-1 {"seq":1}` {
+			t.Errorf("received %q", m)
+		}
+	case <-time.After(waitLong):
+		t.Fatal("the subscriber got nothing")
+	}
+	if taken := rec.taken(); len(taken) != 0 {
+		t.Errorf("the ingest handler took the twin's own message: %v", taken)
+	}
+	b.Close()
+	if err := b.Publish("citytwin/events/x", nil, false, 0); err == nil {
+		t.Error("publish after close succeeded")
+	}
+}

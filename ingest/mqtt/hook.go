@@ -107,6 +107,9 @@ func (h *hook) OnDisconnect(cl *mochi.Client, err error, _ bool) {
 func (h *hook) OnPublish(cl *mochi.Client, pk packets.Packet) (packets.Packet, error) {
 	b := h.b
 	topic := pk.TopicName
+	if cl.Net.Inline { // the twin's own messages (Broker.Publish) are output, not input
+		return pk, nil
+	}
 	isIngest := strings.HasPrefix(topic, b.cfg.TopicPrefix)
 	class := classOther
 	var topicErr error
