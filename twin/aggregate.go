@@ -20,6 +20,8 @@ import (
 // The value an entity contributes is, when any entity has a channel of Metric, its
 // newest observation as of Query.At (for cells) or its observations in [From, To)
 // (for buckets and per entity); otherwise the numeric property named Metric.
+// Query selects entities as of an instant: an interval (Query.Until) is
+// ErrBadQuery.
 type Aggregate struct {
 	Query  Query
 	Metric string
@@ -58,6 +60,9 @@ func (a *Aggregate) validate() error {
 	}
 	if a.Agg < series.Count || a.Agg > series.P95 {
 		return fmt.Errorf("%w: unknown aggregate %d", ErrBadQuery, a.Agg)
+	}
+	if a.Query.interval() {
+		return fmt.Errorf("%w: aggregates are not supported for intervals", ErrBadQuery)
 	}
 	return a.Query.validate()
 }

@@ -210,6 +210,24 @@ func BenchmarkBBox100(b *testing.B) {
 	b.ReportMetric(float64(total)/float64(b.N), "entities/query")
 }
 
+// BenchmarkBBox100Interval asks BenchmarkBBox100's question about all time: the
+// past R-tree and every moving entity's track join the current indexes.
+func BenchmarkBBox100Interval(b *testing.B) {
+	s := loadBench(b)
+	r := rand.New(rand.NewPCG(7, 8))
+	ctx := context.Background()
+	total := 0
+	latencies(b, func(int) {
+		p := benchPoint(r)
+		res, err := s.Query(ctx, twin.Query{BBox: []orb.Bound{datasets.BoxAround(p, 0.0008)}, At: math.MinInt64, Until: math.MaxInt64})
+		if err != nil {
+			b.Fatal(err)
+		}
+		total += len(res.Entities)
+	})
+	b.ReportMetric(float64(total)/float64(b.N), "entities/query")
+}
+
 func BenchmarkDistrictPolygon(b *testing.B) {
 	s := loadBench(b)
 	r := rand.New(rand.NewPCG(9, 10))

@@ -58,6 +58,23 @@ func ExampleStore_GetAt() {
 	// Output: at 08:00: [24.95 60.17] now: [24.96 60.17]
 }
 
+func ExampleStore_Query_interval() {
+	store, _ := twin.New(twin.DefaultConfig())
+	at := func(h int) int64 { return time.Date(2026, 5, 1, h, 0, 0, 0, time.UTC).UnixNano() }
+	store.Apply(twin.Op{Type: twin.OpUpsert, T: at(6), Entity: &twin.Entity{ID: "gtfs:vehicle/7", Kind: twin.KindVehicle, Geometry: orb.Point{24.90, 60.17}}})
+	store.Apply(twin.Op{Type: twin.OpMove, Positions: []twin.Position{
+		{ID: "gtfs:vehicle/7", T: at(8), Point: orb.Point{24.95, 60.17}},
+		{ID: "gtfs:vehicle/7", T: at(9), Point: orb.Point{24.99, 60.17}},
+	}})
+	centre := []orb.Bound{{Min: orb.Point{24.94, 60.16}, Max: orb.Point{24.96, 60.18}}}
+	ctx := context.Background()
+	now, _ := store.Query(ctx, twin.Query{BBox: centre})
+	// Which vehicles were in the centre at some time between 07:00 and 10:00?
+	then, _ := store.Query(ctx, twin.Query{BBox: centre, At: at(7), Until: at(10)})
+	fmt.Println("now:", now.Matched, "07:00–10:00:", then.Matched, then.Entities[0].Geometry)
+	// Output: now: 0 07:00–10:00: 1 [24.95 60.17]
+}
+
 func ExampleStore_Subscribe() {
 	store, _ := twin.New(twin.DefaultConfig())
 	sub := store.Subscribe(store.Seq())

@@ -20,11 +20,15 @@ type Neighbor struct {
 
 // Nearest returns the k entities nearest to p (true distance to their geometry),
 // nearest first, ties broken by the order the twin first saw them. The conditions of
-// q filter which entities count; q.Limit and q.After are ignored.
+// q filter which entities count; q.Limit and q.After are ignored. It answers about
+// an instant only: an interval (q.Until) is ErrBadQuery.
 func (s *Store) Nearest(ctx context.Context, p orb.Point, k int, q Query) ([]Neighbor, error) {
 	q.Limit, q.After = 0, ""
 	if err := q.validate(); err != nil {
 		return nil, err
+	}
+	if q.interval() {
+		return nil, fmt.Errorf("%w: nearest is not supported for intervals", ErrBadQuery)
 	}
 	if !validLonLat(p) {
 		return nil, fmt.Errorf("%w: point %v is not a WGS84 lon/lat", ErrBadQuery, p)

@@ -93,10 +93,18 @@ func (o *oracle) move(p Position) {
 
 // at returns the entity as of t (0 = now) and whether it existed.
 func (o *oracle) at(id ID, t int64) (Entity, bool) {
+	if t == 0 {
+		t = math.MaxInt64 // now is after everything
+	}
+	return o.atInstant(id, t)
+}
+
+// atInstant is at with t taken as it is (0 is 1970).
+func (o *oracle) atInstant(id ID, t int64) (Entity, bool) {
 	vs := o.versions[id]
 	var v *oracleVersion
 	for i := len(vs) - 1; i >= 0; i-- {
-		if t == 0 || vs[i].from <= t {
+		if vs[i].from <= t {
 			v = &vs[i]
 			break
 		}
@@ -107,16 +115,45 @@ func (o *oracle) at(id ID, t int64) (Entity, bool) {
 	e := v.e
 	if tr := o.tracks[id]; tr != nil {
 		e.Moving = true
-		if t == 0 {
-			e.Geometry = tr[len(tr)-1].Point
-		} else {
-			i := sort.Search(len(tr), func(i int) bool { return tr[i].T > t })
-			if i > 0 {
-				e.Geometry = tr[i-1].Point
-			}
+		i := sort.Search(len(tr), func(i int) bool { return tr[i].T > t })
+		if i > 0 {
+			e.Geometry = tr[i-1].Point
 		}
 	}
 	return e, true
+}
+
+// during answers an interval query by brute force: the ids, in first-seen order,
+// of the entities that match q at some instant in [q.At, q.Until], each with an
+// instant at which it is as it was when it last matched. An entity changes only
+// when a version begins or a position is recorded, so it is enough to test it at
+// the start of the interval and at each of those instants inside it.
+func (o *oracle) during(q Query) ([]ID, []int64) {
+	var (
+		out  []ID
+		when []int64
+	)
+	for _, id := range o.order {
+		instants := []int64{q.At}
+		for _, v := range o.versions[id] {
+			if v.from > q.At && v.from <= q.Until {
+				instants = append(instants, v.from)
+			}
+		}
+		for _, p := range o.tracks[id] {
+			if p.T > q.At && p.T <= q.Until {
+				instants = append(instants, p.T)
+			}
+		}
+		slices.Sort(instants)
+		for i := len(instants) - 1; i >= 0; i-- {
+			if e, ok := o.atInstant(id, instants[i]); ok && o.matches(q, e) {
+				out, when = append(out, id), append(when, instants[i])
+				break
+			}
+		}
+	}
+	return out, when
 }
 
 // query answers q by brute force: ids in first-seen order.

@@ -20,6 +20,9 @@ type Circle struct {
 }
 
 // Query selects entities. All the conditions that are set must hold.
+//
+// A query asks about an instant (At) or, when Until is set, about an interval:
+// "the entities valid in it", as OGC API Features reads a datetime interval.
 type Query struct {
 	Kinds []Kind // any of these kinds; empty = all
 	IDs   []ID   // any of these ids; empty = all
@@ -32,11 +35,24 @@ type Query struct {
 	Cells      []h3.Cell    // entities whose point (or centre) lies in any of these cells, any resolution
 	Where      []Filter
 	// Match, when set, is a last test on each entity that passes every other
-	// condition (e.g. a compiled CQL2 filter). It sees the entity as of At, runs
-	// under the store's read lock and must not call the store.
+	// condition (e.g. a compiled CQL2 filter). It sees the entity as of At (in an
+	// interval, as of the instant being tested), runs under the store's read lock
+	// and must not call the store.
 	Match func(*Entity) bool
 	// At answers as the twin was at this instant (Unix nanoseconds); 0 is now.
 	At int64
+	// Until, when not 0, makes the query one about the closed interval
+	// [At, Until] (Unix nanoseconds, At <= Until). It keeps every entity that, at
+	// some instant t in the interval, existed and met every condition at t: kinds,
+	// ids, filters and Match against its version valid at t, the spatial
+	// conditions against its geometry at t; a moving entity is tested at each
+	// position recorded in the interval and where it was when the interval began.
+	// Each entity comes once, in the usual order, as of the end of the interval,
+	// or when it last matched. Both ends are instants: At = 0 is 1970, not now;
+	// math.MinInt64 opens the start and math.MaxInt64 the end (which reaches the
+	// current state). Count counts them; Nearest, Latest and the aggregates do
+	// not support intervals (ErrBadQuery).
+	Until int64
 	// Limit caps the entities returned (0 = all); After is the cursor of the
 	// previous page (Result.Next).
 	Limit int
@@ -81,6 +97,9 @@ func (q *Query) validate() error {
 	if q.Limit < 0 {
 		return fmt.Errorf("%w: limit %d must be >= 0", ErrBadQuery, q.Limit)
 	}
+	if q.interval() && q.Until < q.At {
+		return fmt.Errorf("%w: interval ends (until %d) before it starts (at %d)", ErrBadQuery, q.Until, q.At)
+	}
 	return CheckCursor(q.After)
 }
 
@@ -111,6 +130,9 @@ func (s *Store) Query(ctx context.Context, q Query) (Result, error) {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	if q.interval() {
+		return s.queryDuring(ctx, &q)
+	}
 	slots, err := s.match(ctx, &q)
 	if err != nil {
 		return Result{}, err
@@ -135,6 +157,10 @@ func (s *Store) Count(ctx context.Context, q Query) (int, error) {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	if q.interval() {
+		hits, err := s.matchDuring(ctx, &q)
+		return len(hits), err
+	}
 	slots, err := s.match(ctx, &q)
 	return len(slots), err
 }
@@ -142,7 +168,8 @@ func (s *Store) Count(ctx context.Context, q Query) (int, error) {
 // checkEvery is how many candidates a long scan looks at between checks of ctx.
 const checkEvery = 4096
 
-// match returns the sorted slots that satisfy q. Must hold s.mu.
+// match returns the sorted slots that satisfy q, an instant query (see
+// matchDuring for intervals). Must hold s.mu.
 func (s *Store) match(ctx context.Context, q *Query) ([]uint32, error) {
 	cands, all := s.candidates(q)
 	kinds, ok := s.kindSet(q.Kinds)
@@ -209,6 +236,9 @@ func (s *Store) kindSet(kinds []Kind) (set map[uint16]bool, ok bool) {
 // candidates returns the slots that may match q, from the most selective index
 // at hand; all is true when every slot must be looked at.
 func (s *Store) candidates(q *Query) (cands []uint32, all bool) {
+	// Only now is every entity in the current indexes: a query about the past
+	// also looks at superseded geometry and at every moving entity.
+	past := q.At != 0 || q.interval()
 	if len(q.IDs) > 0 {
 		for _, id := range q.IDs {
 			if slot, ok := s.slotOf(id); ok {
@@ -228,7 +258,7 @@ func (s *Store) candidates(q *Query) (cands []uint32, all bool) {
 	case q.Intersects != nil:
 		boxes = []orb.Bound{q.Intersects.Bound()}
 	case len(q.Cells) > 0:
-		return s.cellCandidates(q), false
+		return s.cellCandidates(q, past), false
 	default:
 		return nil, true
 	}
@@ -236,11 +266,11 @@ func (s *Store) candidates(q *Query) (cands []uint32, all bool) {
 	for _, b := range boxes {
 		s.rt.Search(b, collect)
 		s.grid.Search(b, func(slot uint32, _ orb.Point) bool { cands = append(cands, slot); return true })
-		if q.At != 0 {
+		if past {
 			s.past.Search(b, collect)
 		}
 	}
-	if q.At != 0 {
+	if past {
 		cands = s.appendMovers(cands)
 	}
 	return cands, false
@@ -257,7 +287,7 @@ func (s *Store) appendMovers(cands []uint32) []uint32 {
 	return cands
 }
 
-func (s *Store) cellCandidates(q *Query) []uint32 {
+func (s *Store) cellCandidates(q *Query, past bool) []uint32 {
 	var cands []uint32
 	for _, c := range q.Cells {
 		res := c.Resolution()
@@ -281,12 +311,12 @@ func (s *Store) cellCandidates(q *Query) []uint32 {
 		reach := 3 * h3.HexagonEdgeLengthAvgM(res)
 		for _, box := range geo.BoundAround(geo.CellCenter(c), reach) {
 			s.grid.Search(box, func(slot uint32, _ orb.Point) bool { cands = append(cands, slot); return true })
-			if q.At != 0 {
+			if past {
 				s.past.Search(box, func(_ orb.Bound, slot uint32) bool { cands = append(cands, slot); return true })
 			}
 		}
 	}
-	if q.At != 0 {
+	if past {
 		cands = s.appendMovers(cands)
 	}
 	return cands
@@ -305,13 +335,14 @@ func pow7(n int) int {
 type spatialTest struct {
 	q     *Query
 	boxes []orb.Geometry
+	now   bool // the query is about now: cached cells of moving entities hold
 }
 
 func newSpatialTest(q *Query) *spatialTest {
 	if !q.spatial() {
 		return nil
 	}
-	t := &spatialTest{q: q, boxes: make([]orb.Geometry, len(q.BBox))}
+	t := &spatialTest{q: q, boxes: make([]orb.Geometry, len(q.BBox)), now: q.At == 0 && !q.interval()}
 	for i, b := range q.BBox {
 		t.boxes[i] = b
 	}
@@ -324,11 +355,15 @@ func (t *spatialTest) match(s *Store, slot uint32, st *state) bool {
 	if t == nil {
 		return true
 	}
-	q := t.q
-	if p, ok := s.pointAt(slot, st, q.At); ok {
+	if p, ok := s.pointAt(slot, st, t.q.At); ok {
 		return t.matchPoint(s, slot, st, p)
 	}
-	g := s.geometryAt(slot, st, q.At)
+	return t.matchGeometry(s, slot, st, st.geometry())
+}
+
+// matchGeometry is match for an entity whose geometry is g, not a point.
+func (t *spatialTest) matchGeometry(s *Store, slot uint32, st *state, g orb.Geometry) bool {
+	q := t.q
 	if g == nil {
 		return false
 	}
@@ -346,7 +381,7 @@ func (t *spatialTest) match(s *Store, slot uint32, st *state) bool {
 	}
 	if len(q.Cells) > 0 {
 		p, ok := anchor(g)
-		return ok && t.inCells(s.cellAt(slot, st, p, q.At))
+		return ok && t.inCells(t.cellAt(s, slot, st, p))
 	}
 	return true
 }
@@ -367,7 +402,13 @@ func (t *spatialTest) matchPoint(s *Store, slot uint32, st *state, p orb.Point) 
 	if q.Near != nil && geo.Distance(q.Near.Center, p) > q.Near.Radius {
 		return false
 	}
-	return len(q.Cells) == 0 || t.inCells(s.cellAt(slot, st, p, q.At))
+	return len(q.Cells) == 0 || t.inCells(t.cellAt(s, slot, st, p))
+}
+
+// cellAt is the base-resolution cell of slot in state st, whose anchor point
+// is p at the instant tested.
+func (t *spatialTest) cellAt(s *Store, slot uint32, st *state, p orb.Point) uint64 {
+	return s.cellIn(slot, st, p, t.now)
 }
 
 // inCells reports whether the base cell descends from one of the query's cells.
@@ -380,7 +421,14 @@ func (t *spatialTest) inCells(base uint64) bool {
 
 // cellAt is the base-resolution cell of slot at t, whose anchor point is p.
 func (s *Store) cellAt(slot uint32, st *state, p orb.Point, t int64) uint64 {
-	if t == 0 || st == s.cur[slot] && !s.moves(slot) {
+	return s.cellIn(slot, st, p, t == 0)
+}
+
+// cellIn is the base-resolution cell of slot in state st, whose anchor point is
+// p, now or at another instant: the cached cell holds only for the current
+// place of an entity.
+func (s *Store) cellIn(slot uint32, st *state, p orb.Point, now bool) uint64 {
+	if now || st == s.cur[slot] && !s.moves(slot) {
 		return s.cellOf(slot, p)
 	}
 	return uint64(geo.Cell(p, h3Base))

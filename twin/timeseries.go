@@ -82,11 +82,15 @@ type Latest struct {
 }
 
 // Latest returns, for every entity matching q that has the metric, its newest
-// observation as of q.At (or now), in the order of Query.
+// observation as of q.At (or now), in the order of Query. An interval (q.Until)
+// is ErrBadQuery.
 func (s *Store) Latest(ctx context.Context, q Query, metric string) ([]Latest, error) {
 	q.Limit, q.After = 0, ""
 	if err := q.validate(); err != nil {
 		return nil, err
+	}
+	if q.interval() {
+		return nil, fmt.Errorf("%w: latest is not supported for intervals", ErrBadQuery)
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()

@@ -187,6 +187,34 @@ func (w *world) at() int64 {
 	return w.times[w.r.IntN(len(w.times))] + int64(w.r.IntN(3))*1e6 - 1e6
 }
 
+// interval picks [at, until] for an interval query: between instants worth
+// asking about, short or long, sometimes open at either end or one instant.
+func (w *world) interval() (at, until int64) {
+	pick := func() int64 {
+		if len(w.times) == 0 {
+			return w.clock
+		}
+		return w.times[w.r.IntN(len(w.times))] + int64(w.r.IntN(3))*1e6 - 1e6
+	}
+	at, until = pick(), pick()
+	if at > until {
+		at, until = until, at
+	}
+	switch w.r.IntN(8) {
+	case 0:
+		at = math.MinInt64
+	case 1:
+		until = math.MaxInt64
+	case 2:
+		at, until = math.MinInt64, math.MaxInt64
+	case 3:
+		until = at
+	case 4, 5:
+		until = at + int64(w.r.IntN(3000))*1e6
+	}
+	return at, until
+}
+
 // query makes a random query with one or two conditions.
 func (w *world) query() Query {
 	q := Query{At: w.at()}
