@@ -80,6 +80,7 @@ func (s *Server) describe(base string, kind twin.Kind, live int, ext map[twin.Ki
 		Links: []Link{
 			{Href: base + collectionPath(id) + "/items", Rel: "items", Type: ContentTypeGeoJSON, Title: "The " + id},
 			{Href: base + collectionPath(id), Rel: "self", Type: ContentTypeJSON, Title: "This collection"},
+			{Href: base + collectionPath(id) + "/queryables", Rel: "http://www.opengis.net/def/rel/ogc/1.0/queryables", Type: ContentTypeSchema, Title: "What filters may name"},
 		},
 	}
 	if e, ok := ext[kind]; ok {

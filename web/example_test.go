@@ -26,5 +26,5 @@ func ExampleParseItemsParams() {
 	// [building] 50 1
 	// [179.5 -17] [180 -16]
 	// [-180 -17] [-179.5 -16]
-	// parameter bbxo: unknown parameter; this endpoint takes bbox, datetime, limit, cursor, where, near, h3, f
+	// parameter bbxo: unknown parameter; this endpoint takes bbox, datetime, limit, cursor, where, near, h3, filter, filter-lang, filter-crs, f
 }

@@ -264,6 +264,15 @@ func TestItemsDatetime(t *testing.T) {
 			[]string{"sensor:aq-0", "sensor:aq-1", "sensor:aq-2", "sensor:aq-3", "sensor:aq-4", "sensor:aq-5", "sensor:aq-6", "sensor:aq-7", "sensor:aq-8"}},
 		{"bus at t1", "/collections/vehicles/items?bbox=13.4049,52.499,13.4051,52.5&datetime=" + at(t1), []string{"veh:bus-1"}},
 		{"bus now", "/collections/vehicles/items?bbox=13.4049,52.499,13.4051,52.5", nil},
+		// Intervals: every entity valid at some instant of them (ends inclusive).
+		{"old place from t1 on", "/collections/buildings/items?bbox=" + oldBox + "&datetime=" + at(t1) + "%2F..", []string{"osm:way/100"}},
+		{"old place after the move", "/collections/buildings/items?bbox=" + oldBox + "&datetime=" + at(t2) + "%2F..", nil},
+		{"new place until t2", "/collections/buildings/items?bbox=" + newBox + "&datetime=..%2F" + at(t2), []string{"osm:way/100"}},
+		{"new place before t2", "/collections/buildings/items?bbox=" + newBox + "&datetime=..%2F" + at(t2.Add(-time.Second)), nil},
+		{"deleted sensor during the day", "/collections/sensors/items?bbox=13.4,52.5,13.5,52.6&limit=100&datetime=" + at(t1) + "%2F" + at(tNow),
+			[]string{"sensor:aq-0", "sensor:aq-1", "sensor:aq-2", "sensor:aq-3", "sensor:aq-4", "sensor:aq-5", "sensor:aq-6", "sensor:aq-7", "sensor:aq-8", "sensor:aq-9"}},
+		{"bus passing the box in the morning", "/collections/vehicles/items?bbox=13.4049,52.499,13.4051,52.5&datetime=" + at(t0) + "%2F" + at(t2), []string{"veh:bus-1"}},
+		{"bus after it passed", "/collections/vehicles/items?bbox=13.4049,52.499,13.4051,52.5&datetime=" + at(t2) + "%2F..", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -507,8 +516,8 @@ func TestItemsBadInput(t *testing.T) {
 		{"/collections/buildings/items?limit=abc", 400, "limit"},
 		{"/collections/buildings/items?limit=0", 400, "limit"},
 		{"/collections/buildings/items?limit=10001", 400, "limit"},
-		{"/collections/buildings/items?datetime=2024-05-01T08:00:00Z%2F2024-05-02T08:00:00Z", 400, "datetime"},
-		{"/collections/buildings/items?datetime=..%2F2024-05-02T08:00:00Z", 400, "datetime"},
+		{"/collections/buildings/items?datetime=2024-05-02T08:00:00Z%2F2024-05-01T08:00:00Z", 400, "datetime"},
+		{"/collections/buildings/items?datetime=..%2F..", 400, "datetime"},
 		{"/collections/buildings/items?datetime=noon", 400, "datetime"},
 		{"/collections/buildings/items?bbxo=13,52,14,53", 400, "bbxo"},
 		{"/collections/buildings/items?cursor=%21", 400, "cursor"},

@@ -67,8 +67,12 @@ func openAPIDoc(base string, cfg Config, writes bool) obj {
 			with(obj{}, "200", ok("The collection.", ContentTypeJSON, "Collection")), 400, 404, 500)},
 		"/collections/{collectionId}/items": obj{"get": op("getFeatures", "Features of a collection, now or as of an instant",
 			[]obj{ref("parameters", "collectionId"), ref("parameters", "bbox"), ref("parameters", "datetime"), ref("parameters", "limit"),
-				ref("parameters", "cursor"), ref("parameters", "where"), ref("parameters", "near"), ref("parameters", "h3"), ref("parameters", "fGeoJSON")},
+				ref("parameters", "cursor"), ref("parameters", "where"), ref("parameters", "near"), ref("parameters", "h3"),
+				ref("parameters", "filter"), ref("parameters", "filter-lang"), ref("parameters", "filter-crs"), ref("parameters", "fGeoJSON")},
 			with(obj{}, "200", ok("A page of features. Unknown parameters are refused with 400.", ContentTypeGeoJSON, "FeatureCollection")), 400, 404, 500)},
+		"/collections/{collectionId}/queryables": obj{"get": op("getQueryables", "What filters on a collection may name, as a JSON Schema",
+			[]obj{ref("parameters", "collectionId"), fJSON},
+			obj{"200": obj{"description": "The queryable properties and their types.", "content": obj{ContentTypeSchema: obj{"schema": obj{"type": "object"}}}}}, 400, 404, 500)},
 		"/collections/{collectionId}/items/{featureId}": obj{"get": op("getFeature", "One feature, now or as of an instant",
 			[]obj{ref("parameters", "collectionId"), ref("parameters", "featureId"), ref("parameters", "datetime"), ref("parameters", "fGeoJSON")},
 			with(obj{}, "200", ok("The feature.", ContentTypeGeoJSON, "Feature")), 400, 404, 500)},
@@ -133,7 +137,7 @@ func openAPIDoc(base string, cfg Config, writes bool) obj {
 			"minLon > maxLon crosses the antimeridian; minLat > maxLat is an error.",
 			obj{"type": "array", "minItems": 4, "maxItems": 6, "items": obj{"type": "number"}},
 			obj{"style": "form", "explode": false}),
-		"datetime": query("datetime", "An RFC 3339 instant: the features as they were then. Intervals (a/b, ../b, a/..) are refused with 400: they come with the history API.",
+		"datetime": query("datetime", "An RFC 3339 instant: the features as they were then; or an interval a/b, ../b or a/.. (ends inclusive): every feature valid at some instant of it, as it was when it last matched.",
 			obj{"type": "string"}, nil),
 		"limit": query("limit", "Features per page. A value above the server's cap ("+strconv.Itoa(cfg.MaxLimit)+") is capped.",
 			obj{"type": "integer", "minimum": 1, "maximum": MaxPageLimit, "default": cfg.DefaultLimit}, nil),
@@ -146,7 +150,13 @@ func openAPIDoc(base string, cfg Config, writes bool) obj {
 			obj{"type": "array", "minItems": 3, "maxItems": 3, "items": obj{"type": "number"}}, obj{"style": "form", "explode": false}),
 		"h3": query("h3", "citytwin: H3 cell indexes (hex), comma-separated or repeated: features whose point or centre lies in any of them.",
 			obj{"type": "array", "maxItems": maxCells, "items": obj{"type": "string"}}, obj{"style": "form", "explode": false}),
-		"entity": query("entity", "The default entity of records that name none.", obj{"type": "string"}, nil),
+		"filter": query("filter", "A CQL2 text filter (OGC API Features Part 3): comparisons, LIKE, BETWEEN, IN, IS NULL, CASEI, arithmetic, "+
+			"S_INTERSECTS/S_WITHIN/S_CONTAINS/S_EQUALS/S_DISJOINT with WKT or BBOX, and temporal functions; /collections/{collectionId}/queryables lists the names. "+
+			"Example: height > 20 AND S_INTERSECTS(geometry, BBOX(24.93,60.16,24.95,60.17)).",
+			obj{"type": "string", "maxLength": 65536}, nil),
+		"filter-lang": query("filter-lang", "The language of filter: cql2-text.", obj{"type": "string", "enum": []string{"cql2-text"}, "default": "cql2-text"}, nil),
+		"filter-crs":  query("filter-crs", "The CRS of the filter's geometries: CRS84 (lon/lat).", obj{"type": "string", "enum": []string{CRS84}, "default": CRS84}, nil),
+		"entity":      query("entity", "The default entity of records that name none.", obj{"type": "string"}, nil),
 		"format": query("format", "The payload's format, instead of the Content-Type.",
 			obj{"type": "string", "enum": []string{"senml", "senml-ndjson", "json"}}, nil),
 		"kind":         query("kind", "The kind of features without properties.kind.", obj{"type": "string"}, nil),
@@ -224,8 +234,9 @@ func openAPIDoc(base string, cfg Config, writes bool) obj {
 			"type": str, "title": str, "status": obj{"type": "integer"}, "detail": str, "instance": str,
 			"invalid-params": obj{"type": "array", "items": obj{"type": "object", "properties": obj{"name": str, "reason": str}}}}},
 	}
+	restOpenAPI(paths, params, schemas, writes)
 
-	return obj{
+	doc := obj{
 		"openapi": "3.0.3",
 		"info": obj{
 			"title":       cfg.Title,
@@ -241,6 +252,19 @@ func openAPIDoc(base string, cfg Config, writes bool) obj {
 				"description": "An error, naming the parameter at fault.",
 				"content":     obj{ContentTypeProblem: obj{"schema": ref("schemas", "Problem")}},
 			}},
+			"securitySchemes": obj{"bearer": obj{"type": "http", "scheme": "bearer",
+				"description": "A token given to the server (serve --token role:name:secret or --tokens FILE). Roles: viewer reads; " +
+					"operator also writes live data, entities, geofences and alert rules; planner also runs scenarios; admin does everything. " +
+					"Websocket clients may pass it as ?access_token=. /api/v1/health needs none."}},
 		},
 	}
+	if len(cfg.Tokens) > 0 {
+		// Every operation needs a token, anonymous reads too unless PublicRead.
+		security := []obj{{"bearer": []string{}}}
+		if cfg.PublicRead {
+			security = append(security, obj{})
+		}
+		doc["security"] = security
+	}
+	return doc
 }

@@ -11,6 +11,7 @@ import (
 
 	"citytwin/geo"
 	"citytwin/twin"
+	"citytwin/twin/cql2"
 
 	"github.com/paulmach/orb"
 	"github.com/uber/h3-go/v4"
@@ -26,7 +27,7 @@ const (
 
 // itemsParams are the query parameters of /collections/{id}/items, in the order
 // the OpenAPI document lists them.
-var itemsParams = []string{"bbox", "datetime", "limit", "cursor", "where", "near", "h3", "f"}
+var itemsParams = []string{"bbox", "datetime", "limit", "cursor", "where", "near", "h3", "filter", "filter-lang", "filter-crs", "f"}
 
 // itemParams are the query parameters of /collections/{id}/items/{featureId}.
 var itemParams = []string{"datetime", "f"}
@@ -44,6 +45,8 @@ type pageLimits struct{ def, max int }
 //   - limit=1..10000 (default 10); cursor=the cursor of a next link;
 //   - where=key>=value (repeatable, see twin.ParseFilter); near=lon,lat,radius_m;
 //     h3=cell,cell (repeatable);
+//   - filter=a CQL2 text expression (OGC API Features Part 3, see package
+//     twin/cql2), filter-lang=cql2-text, filter-crs=CRS84;
 //   - f=json or geojson.
 //
 // Any other parameter is an error: a typo such as "bbxo" must not quietly return
@@ -81,10 +84,23 @@ func parseItems(v url.Values, kind twin.Kind, lim pageLimits) (twin.Query, *Para
 		}
 	}
 	each("bbox", func(s string) (e *ParamError) { q.BBox, e = parseBBox(s); return })
-	each("datetime", func(s string) (e *ParamError) { q.At, e = parseInstant(s); return })
+	each("datetime", func(s string) (e *ParamError) { q.At, q.Until, e = parseDatetime(s); return })
 	each("limit", func(s string) (e *ParamError) { q.Limit, e = parseLimit(s, lim.max); return })
 	each("cursor", func(s string) (e *ParamError) { q.After, e = parseCursor(s); return })
 	each("near", func(s string) (e *ParamError) { q.Near, e = parseNear(s); return })
+	each("filter-lang", func(s string) *ParamError {
+		if s != "cql2-text" {
+			return paramErrorf("filter-lang", "%q: this server reads cql2-text", clip(s))
+		}
+		return nil
+	})
+	each("filter-crs", func(s string) *ParamError {
+		if s != CRS84 {
+			return paramErrorf("filter-crs", "%q: filters are in %s (lon/lat)", clip(s), CRS84)
+		}
+		return nil
+	})
+	each("filter", func(s string) *ParamError { return applyFilter(&q, s) })
 	if err != nil {
 		return twin.Query{}, err
 	}
@@ -98,6 +114,20 @@ func parseItems(v url.Values, kind twin.Kind, lim pageLimits) (twin.Query, *Para
 		return twin.Query{}, err
 	}
 	return q, nil
+}
+
+// applyFilter compiles a CQL2 text filter into q: its test, and when q has no
+// box of its own, the boxes the filter implies, so that the R-tree prunes.
+func applyFilter(q *twin.Query, text string) *ParamError {
+	x, err := cql2.Parse(text)
+	if err != nil {
+		return &ParamError{Name: "filter", Reason: err.Error()}
+	}
+	q.Match = x.Match
+	if len(q.BBox) == 0 && q.Near == nil && len(q.Cells) == 0 {
+		q.BBox = x.Bounds()
+	}
+	return nil
 }
 
 // checkParams rejects any parameter not in known, naming the first (in sorted
@@ -221,6 +251,42 @@ var (
 	maxInstant = time.Unix(0, math.MaxInt64).UTC()
 )
 
+// parseDatetime reads OGC's datetime: an instant (the twin as of then: at, and
+// until 0) or an interval a/b, ../b or a/.. with inclusive ends (every entity
+// valid at some instant of it: at and until, ".." open).
+func parseDatetime(s string) (at, until int64, perr *ParamError) {
+	a, b, interval := strings.Cut(s, "/")
+	if !interval {
+		at, perr = parseInstant(s)
+		return at, 0, perr
+	}
+	bad := func() *ParamError {
+		return paramErrorf("datetime", "%q is neither an RFC 3339 instant nor an interval (a/b, ../b, a/..)", clip(s))
+	}
+	if strings.Contains(b, "/") || open(a) && open(b) {
+		return 0, 0, bad()
+	}
+	at, until = math.MinInt64, math.MaxInt64
+	if !open(a) {
+		t, err := parseTime(a)
+		if err != nil {
+			return 0, 0, bad()
+		}
+		at = t.UnixNano()
+	}
+	if !open(b) {
+		t, err := parseTime(b)
+		if err != nil {
+			return 0, 0, bad()
+		}
+		until = t.UnixNano()
+	}
+	if until < at {
+		return 0, 0, paramErrorf("datetime", "%q ends before it starts", clip(s))
+	}
+	return at, until, nil
+}
+
 // parseInstant reads an RFC 3339 date-time as twin nanoseconds. 0 means "now" to the
 // twin, so the epoch itself becomes -1 ns: no version can start in between, since
 // the twin never stores a version from 0.
@@ -236,7 +302,7 @@ func parseInstant(s string) (int64, *ParamError) {
 		if !ok {
 			return 0, paramErrorf("datetime", "%q is neither an RFC 3339 instant nor an interval (a/b, ../b, a/..)", clip(s))
 		}
-		return 0, paramErrorf("datetime", "intervals are not answered here: they come with the history API; give an RFC 3339 instant such as 2024-05-01T08:00:00Z to see the twin as it was then")
+		return 0, paramErrorf("datetime", "an instant is wanted here, such as 2024-05-01T08:00:00Z; intervals are answered by /collections/{id}/items?datetime=a/b")
 	}
 	t, err := parseTime(s)
 	if err != nil {

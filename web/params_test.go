@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"math"
 	"net/url"
 	"reflect"
 	"strings"
@@ -39,6 +40,8 @@ func TestParseItemsParams(t *testing.T) {
 		{"datetime=2024-05-01T09:30:00Z", twin.Query{Limit: 10, At: at}},
 		{"datetime=2024-05-01t11:30:00%2B02:00", twin.Query{Limit: 10, At: at}},
 		{"datetime=1970-01-01T00:00:00Z", twin.Query{Limit: 10, At: -1}},
+		{"datetime=2024-05-01T09:30:00Z/..", twin.Query{Limit: 10, At: at, Until: math.MaxInt64}},
+		{"datetime=../2024-05-01T09:30:00Z", twin.Query{Limit: 10, At: math.MinInt64, Until: at}},
 		{"cursor=2s", twin.Query{Limit: 10, After: "2s"}},
 		{"where=height>%3D10", twin.Query{Limit: 10, Where: []twin.Filter{where}}},
 		{"near=13.4,52.5,250", twin.Query{Limit: 10, Near: &twin.Circle{Center: orb.Point{13.4, 52.5}, Radius: 250}}},
@@ -95,9 +98,8 @@ func TestParseItemsParamsErrors(t *testing.T) {
 		{"datetime=yesterday", "datetime", "not an RFC 3339 instant"},
 		{"datetime=2024-05-01", "datetime", "is a date"},
 		{"datetime=2024-13-01T00:00:00Z", "datetime", "not an RFC 3339 instant"},
-		{"datetime=2024-05-01T00:00:00Z/2024-05-02T00:00:00Z", "datetime", "intervals are not answered here"},
-		{"datetime=../2024-05-02T00:00:00Z", "datetime", "history API"},
-		{"datetime=2024-05-01T00:00:00Z/..", "datetime", "history API"},
+		{"datetime=2024-05-02T00:00:00Z/2024-05-01T00:00:00Z", "datetime", "ends before it starts"},
+		{"datetime=2024-05-01T00:00:00Z/2024-05-02T00:00:00Z/..", "datetime", "neither"},
 		{"datetime=../..", "datetime", "neither an RFC 3339 instant nor an interval"},
 		{"datetime=a/b", "datetime", "neither"},
 		{"datetime=1500-01-01T00:00:00Z", "datetime", "range of the twin's clock"},

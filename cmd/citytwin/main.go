@@ -21,7 +21,8 @@ Usage:
 
 Commands:
   serve    run the twin: HTTP API, OGC API Features (and, with --demo, a live synthetic city)
-  import   read files (TSBS workloads, GeoJSON, GTFS-realtime) into a twin's data directory
+  import   read city data (OSM, CityJSON, IFC, GTFS, GeoJSON, CSV, rasters, TSBS) into a data directory
+  query    ask a running server: entities, nearest, history, time series, H3 aggregates
   gen      generate a synthetic city and write it as GeoJSON
   bench    measure the engine on a synthetic metropolis
   version  print the version
@@ -29,6 +30,7 @@ Commands:
 Try:
   citytwin serve --demo                        # then open http://127.0.0.1:8080/
   citytwin gen --size demo -o city.geojson     # a district as GeoJSON
+  citytwin query nearest 24.94,60.17 --k 3     # ask the running server
   citytwin bench --quick                       # the headline figures, smaller city
 
 Run 'citytwin <command> --help' for the flags of a command.
@@ -68,6 +70,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = importCmd(ctx, args[1:], stdout, stderr)
 	case "gen":
 		err = genCmd(ctx, args[1:], stdout, stderr)
+	case "query":
+		err = queryCmd(ctx, args[1:], stdout, stderr)
 	case "bench":
 		err = benchCmd(ctx, args[1:], stdout, stderr)
 	case "version":
