@@ -2,6 +2,7 @@ package twin
 
 import (
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -230,8 +231,8 @@ func (s *state) entityWith(st *Store, id ID, props Properties) Entity {
 		ID:        id,
 		Kind:      Kind(st.kinds.name(uint32(s.kind))),
 		Geometry:  s.geometry(),
-		Height:    float64(s.height),
-		MinHeight: float64(s.minH),
+		Height:    widen(s.height),
+		MinHeight: widen(s.minH),
 		Levels:    int(s.levels),
 		Props:     expandPropsInto(props, st.sym, s.props),
 		Version:   uint64(s.version),
@@ -284,4 +285,17 @@ func sameExtra(a, b *extra) bool {
 		}
 	}
 	return true
+}
+
+// widen returns the float64 with the shortest decimal form that reads back as
+// f: a height stored as float32 34.9 comes back as 34.9, not 34.900002.
+func widen(f float32) float64 {
+	if f == 0 || f == float32(int32(f)) {
+		return float64(f)
+	}
+	v, err := strconv.ParseFloat(strconv.FormatFloat(float64(f), 'g', -1, 32), 64)
+	if err != nil {
+		return float64(f)
+	}
+	return v
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"testing"
 	"time"
@@ -249,5 +250,25 @@ func TestBadQueries(t *testing.T) {
 	}
 	if _, err := s.Nearest(ctx, orb.Point{0, 0}, 0, Query{}); !errors.Is(err, ErrBadQuery) {
 		t.Errorf("k=0: %v", err)
+	}
+}
+
+func TestHeightsReadBackAsWritten(t *testing.T) {
+	s, err := New(DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, h := range []float64{34.9, 0.1, 125.5, 3, 1e-3, 299.99} {
+		id := ID(fmt.Sprintf("b:%d", i))
+		if _, err := s.Apply(Op{Type: OpUpsert, Entity: &Entity{ID: id, Kind: KindBuilding, Geometry: orb.Point{1, 2}, Height: h, MinHeight: h / 10}}); err != nil {
+			t.Fatal(err)
+		}
+		e, err := s.Get(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Height != h || e.MinHeight != h/10 && math.Abs(e.MinHeight-h/10) > 1e-9 {
+			t.Errorf("height %v read back as %v, min height %v as %v", h, e.Height, h/10, e.MinHeight)
+		}
 	}
 }
