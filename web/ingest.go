@@ -144,6 +144,19 @@ func (s *Server) postEntities(w http.ResponseWriter, r *http.Request) {
 	for _, rj := range res.Rejects {
 		rep.Errors = append(rep.Errors, gateway.RecordError{Index: rj.Index, Name: rj.ID, Reason: rj.Reason})
 	}
+	if len(s.validators) > 0 {
+		// Features their kind's validator refuses are rejected like unreadable ones.
+		keep := res.Ops[:0]
+		index := res.Index[:0]
+		for i, op := range res.Ops {
+			if err := s.validate(op.Entity); err != nil {
+				rep.Errors = append(rep.Errors, gateway.RecordError{Index: res.Index[i], Name: string(op.Entity.ID), Reason: err.Error()})
+				continue
+			}
+			keep, index = append(keep, op), append(index, res.Index[i])
+		}
+		res.Ops, res.Index = keep, index
+	}
 	if len(res.Ops) > 0 {
 		errs, err := s.sink.Submit(r.Context(), res.Ops)
 		switch {

@@ -138,6 +138,10 @@ func (s *Server) putEntity(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, paramProblem(r, &ParamError{Name: "body", Reason: err.Error()}))
 		return
 	}
+	if err := s.validate(op.Entity); err != nil {
+		refuseInvalid(w, r, err)
+		return
+	}
 	if !s.submit(w, r, op) {
 		return
 	}
@@ -202,6 +206,12 @@ func (s *Server) patchEntity(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !preconditions(w, r, cur, true) {
+		return
+	}
+	next := cur
+	next.Props = cur.Props.Merge(patch)
+	if err := s.validate(&next); err != nil {
+		refuseInvalid(w, r, err)
 		return
 	}
 	if len(patch) > 0 && !s.submit(w, r, twin.Op{Type: twin.OpPatch, T: s.now().UnixNano(), Source: "http", ID: id, Patch: patch}) {

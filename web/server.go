@@ -29,6 +29,7 @@ type Server struct {
 	auth    *authenticator
 	http    *httpMetrics
 
+	validators map[twin.Kind]Validator
 	gateway    *gateway.Gateway // nil: the API is read-only
 	sink       ingest.Sink
 	collectors []prometheus.Collector

@@ -147,6 +147,11 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		opts = append(opts, web.WithCollectors(web.MQTTCollector(broker.Stats)))
 	}
+	alertOpts, runAlerts, err := alerts(ctx, store, log)
+	if err != nil {
+		return err
+	}
+	opts = append(opts, alertOpts...)
 	srv, err := web.New(webCfg, store, log, opts...)
 	if err != nil {
 		return err
@@ -217,6 +222,11 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		})
 	}
 	wg.Go(func() { trimLoop(ctx, store, log) })
+	wg.Go(func() {
+		if err := runAlerts(ctx); err != nil {
+			errc <- fmt.Errorf("alerts: %w", err)
+		}
+	})
 	wg.Go(func() {
 		// Sensors stay linked to the building they are in or the road they are by,
 		// as they move and as buildings and roads arrive.
