@@ -505,7 +505,7 @@ func (s *Store) addChannel(slot, metric uint32) *series.Series {
 	return ch
 }
 
-// putChannel files a channel in both indexes.
+// putChannel files a channel in the three indexes.
 func (s *Store) putChannel(slot, metric uint32, ch *series.Series) {
 	bySlot := s.metrics[metric]
 	if bySlot == nil {
@@ -514,6 +514,7 @@ func (s *Store) putChannel(slot, metric uint32, ch *series.Series) {
 	}
 	bySlot[slot] = ch
 	s.chans[slot] = append(s.chans[slot], slotChannel{metric, ch})
+	s.indexChannel(slot, metric, ch)
 }
 
 func (s *Store) applyMove(op *Op, refs []uint32) {

@@ -104,6 +104,7 @@ func sameTwin(t *testing.T, got, want *twin.Store) {
 	if g := all(got, twin.Query{}); !slices.Equal(g, ids) {
 		t.Fatalf("%d entities, want %d", len(g), len(ids))
 	}
+	metrics := map[string]bool{}
 	for _, id := range ids {
 		gh, _ := got.History(id)
 		wh, _ := want.History(id)
@@ -115,6 +116,7 @@ func sameTwin(t *testing.T, got, want *twin.Store) {
 			t.Fatalf("%s: metrics %v, want %v", id, gm, wm)
 		}
 		for _, m := range wm {
+			metrics[m] = true
 			gp, _ := got.Range(id, m, math.MinInt64, math.MaxInt64)
 			wp, _ := want.Range(id, m, math.MinInt64, math.MaxInt64)
 			if !reflect.DeepEqual(gp, wp) {
@@ -144,6 +146,20 @@ func sameTwin(t *testing.T, got, want *twin.Store) {
 		q.At = time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC).UnixNano()
 		if g, w := all(got, q), all(want, q); !slices.Equal(g, w) {
 			t.Fatalf("bbox as of 08:00: %d entities, want %d", len(g), len(w))
+		}
+	}
+	// Latest walks each metric's channels in slot order (an index rebuilt on
+	// restore) or goes through the spatial indexes, now and as of a past instant.
+	for m := range metrics {
+		for _, q := range []twin.Query{
+			{}, {BBox: []orb.Bound{b}}, {BBox: []orb.Bound{b.Pad(1)}, Kinds: []twin.Kind{twin.KindSensor}},
+			{BBox: []orb.Bound{{Min: b.Min, Max: b.Center()}}}, {At: time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC).UnixNano()},
+		} {
+			gl, gerr := got.Latest(ctx, q, m)
+			wl, werr := want.Latest(ctx, q, m)
+			if gerr != nil || werr != nil || !slices.Equal(gl, wl) {
+				t.Fatalf("latest %s %+v: %d values (%v), want %d (%v)", m, q, len(gl), gerr, len(wl), werr)
+			}
 		}
 	}
 }

@@ -241,6 +241,7 @@ func (s *Store) restore(data []byte) error {
 		}
 		s.indexRestored(uint32(slot), st)
 	}
+	s.sortChannels()
 	s.seq = seq
 	return nil
 }

@@ -83,6 +83,10 @@ type Store struct {
 	chans   map[uint32][]slotChannel
 	kindN   map[uint16]int // live entities per kind
 	movingN map[uint16]int // live moving entities per kind
+	// byMetric holds the channels of each metric again, in slot order, for
+	// Latest (see metricIndex); made on first use.
+	byMetric map[uint32]*metricIndex
+
 	// refs holds the slots of the observations and positions of the batch being
 	// applied (see checkRefs).
 	refs []uint32

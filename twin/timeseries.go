@@ -98,13 +98,22 @@ func (s *Store) Latest(ctx context.Context, q Query, metric string) ([]Latest, e
 	if !ok || s.metrics[m] == nil {
 		return nil, nil
 	}
-	bySlot := s.metrics[m]
-	slots, err := s.match(ctx, &q)
+	slots, chans := s.byMetric[m].sorted()
+	if walk, expect := s.walkChannels(&q, slots); walk {
+		return s.latestOf(ctx, &q, slots, chans, expect)
+	}
+	return s.latestMatched(ctx, &q, s.metrics[m])
+}
+
+// latestMatched is Latest through the indexes: the entities that match q, then
+// their channel of the metric (bySlot), if they have one. Must hold s.mu.
+func (s *Store) latestMatched(ctx context.Context, q *Query, bySlot map[uint32]*series.Series) ([]Latest, error) {
+	matched, err := s.match(ctx, q)
 	if err != nil {
 		return nil, err
 	}
 	var out []Latest
-	for _, slot := range slots {
+	for _, slot := range matched {
 		ch := bySlot[slot]
 		if ch == nil {
 			continue
