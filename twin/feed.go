@@ -18,6 +18,10 @@ type feed struct {
 	mu   sync.Mutex
 	ring []Change
 	last uint64        // seq of the newest change, 0 before any
+	// floor is the seq of the first change published: changes before it (the
+	// ones a durable store replayed from its log at start) were never in the
+	// ring, and a subscriber that asks for them is told it missed them.
+	floor uint64
 	wake chan struct{} // closed on publish, then replaced
 }
 
@@ -30,6 +34,9 @@ func (f *feed) publish(first uint64, ops []Op) {
 		return
 	}
 	f.mu.Lock()
+	if f.floor == 0 {
+		f.floor = first
+	}
 	n := uint64(len(f.ring))
 	for i := range ops {
 		seq := first + uint64(i)
@@ -65,7 +72,11 @@ func (sub *Subscription) Next(ctx context.Context, max int) (changes []Change, m
 		last, wake := sub.f.last, sub.f.wake
 		if last >= sub.next {
 			n := uint64(len(sub.f.ring))
-			if oldest := last - min(last, n-1); sub.next < oldest {
+			oldest := last - min(last, n-1)
+			if oldest < sub.f.floor {
+				oldest = sub.f.floor
+			}
+			if sub.next < oldest {
 				missed = oldest - sub.next
 				sub.next = oldest
 			}
