@@ -17,12 +17,12 @@ type Change struct {
 type feed struct {
 	mu   sync.Mutex
 	ring []Change
-	last uint64        // seq of the newest change, 0 before any
+	last uint64 // seq of the newest change, 0 before any
 	// floor is the seq of the first change published: changes before it (the
 	// ones a durable store replayed from its log at start) were never in the
 	// ring, and a subscriber that asks for them is told it missed them.
 	floor uint64
-	wake chan struct{} // closed on publish, then replaced
+	wake  chan struct{} // closed on publish, then replaced
 }
 
 func newFeed(size int) *feed {
