@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 )
 
 // The nested integer arrays of CityJSON (boundaries, semantic values) and the
@@ -13,8 +14,14 @@ import (
 var errArray = errors.New("malformed array")
 
 type scanner struct {
-	b []byte
-	i int
+	b      []byte
+	i      int
+	intern map[string]any // nil: strings are not interned (see internAny)
+
+	mapHint   int               // size of the next object value() makes
+	lastAttrs int               // attributes of the last city object
+	progress  func(int)         // called with the position every 256 city objects
+	onObject  func(*objectJSON) // called with every city object read
 }
 
 func (s *scanner) ws() {
@@ -147,6 +154,9 @@ func parseVertices(raw []byte, dst []float64) ([]float64, error) {
 	if len(raw) == 0 {
 		return dst, nil
 	}
+	if out, ok := verticesFast(raw, dst); ok {
+		return out, nil
+	}
 	s := scanner{b: raw}
 	err := s.list(func() error {
 		k := 0
@@ -170,6 +180,53 @@ func parseVertices(raw []byte, dst []float64) ([]float64, error) {
 		err = s.end()
 	}
 	return dst, err
+}
+
+// verticesFast is parseVertices for well-formed input, in straight-line code;
+// false for anything it does not take, which parseVertices then parses (and
+// reports) the general way.
+func verticesFast(raw []byte, dst []float64) ([]float64, bool) {
+	n0 := len(dst)
+	s := scanner{b: raw}
+	fail := func() ([]float64, bool) { return dst[:n0], false }
+	if s.peek() != '[' {
+		return fail()
+	}
+	s.i++
+	if s.peek() == ']' {
+		s.i++
+		return dst, s.end() == nil
+	}
+	for {
+		if s.peek() != '[' {
+			return fail()
+		}
+		s.i++
+		for k := 0; k < 3; k++ {
+			f, err := s.number()
+			if err != nil {
+				return fail()
+			}
+			dst = append(dst, f)
+			c := s.peek()
+			if k < 2 && c != ',' || k == 2 && c != ']' {
+				return fail()
+			}
+			s.i++
+		}
+		switch s.peek() {
+		case ',':
+			s.i++
+		case ']':
+			s.i++
+			if s.end() != nil {
+				return fail()
+			}
+			return dst, true
+		default:
+			return fail()
+		}
+	}
 }
 
 // ring parses [i, i, ...]; with nullOK a null element is -1.
@@ -219,10 +276,33 @@ func (s *scanner) surfaces(nullOK bool) ([][][]int, error) {
 // (D = 3) is idx[ends[2][k-1]:ends[2][k]], surface k holds rings
 // ends[1][k-1]:ends[1][k].
 func parseNested(raw []byte, D int) (idx []int, ends [][]int, err error) {
+	var nb nested
+	if err := nb.parse(raw, D); err != nil {
+		return nil, nil, err
+	}
+	return nb.idx, nb.ends[:D], nil
+}
+
+// nested holds what parseNested parses; its slices are reused from one
+// parse to the next (see nestedPool), so a geometry copies out what it keeps.
+type nested struct {
+	idx  []int
+	ends [5][]int
+}
+
+var nestedPool = sync.Pool{New: func() any { return new(nested) }}
+
+func (nb *nested) parse(raw []byte, D int) error {
 	s := scanner{b: raw}
-	ends = make([][]int, D)
-	idx = make([]int, 0, len(raw)/5+1)
-	ends[D-1] = make([]int, 0, len(raw)/16+1)
+	if D > len(nb.ends) {
+		return s.errf("too deeply nested")
+	}
+	nb.idx = nb.idx[:0]
+	for d := range nb.ends {
+		nb.ends[d] = nb.ends[d][:0]
+	}
+	idx, ends := nb.idx, &nb.ends
+	defer func() { nb.idx = idx }()
 	d := -1
 	wantElem := true // after [ or ,: an element (or ] right after [)
 	afterOpen := false
@@ -231,7 +311,7 @@ func parseNested(raw []byte, D int) (idx []int, ends [][]int, err error) {
 		switch {
 		case c == '[' && wantElem:
 			if d == D-1 {
-				return nil, nil, s.errf("too deeply nested")
+				return s.errf("too deeply nested")
 			}
 			d++
 			s.i++
@@ -246,7 +326,7 @@ func parseNested(raw []byte, D int) (idx []int, ends [][]int, err error) {
 			}
 			d--
 			if d < 0 {
-				return idx, ends, s.end()
+				return s.end()
 			}
 			wantElem, afterOpen = false, false
 		case c == ',' && !wantElem && d >= 0:
@@ -255,12 +335,12 @@ func parseNested(raw []byte, D int) (idx []int, ends [][]int, err error) {
 		case wantElem && d == D-1 && c >= '0' && c <= '9':
 			v, err := s.index(false)
 			if err != nil {
-				return nil, nil, err
+				return err
 			}
 			idx = append(idx, v)
 			wantElem, afterOpen = false, false
 		default:
-			return nil, nil, s.errf("malformed boundaries")
+			return s.errf("malformed boundaries")
 		}
 	}
 }

@@ -50,9 +50,11 @@ func (b *builder) derive(o *Object) error {
 	lo, hi := math.Inf(1), math.Inf(-1)
 	each := func(i int) {
 		z := v[3*i+2]
-		lo, hi = math.Min(lo, z), math.Max(hi, z)
+		lo, hi = min(lo, z), max(hi, z) // as math.Min and Max, inlined
 	}
-	points := func() []orb.Point { // only for the convex hull and MultiPoint
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	points := func() []orb.Point { // only for MultiPoint
 		var pts []orb.Point
 		for _, i := range g.Points {
 			pts = append(pts, orb.Point{v[3*i], v[3*i+1]})
@@ -78,7 +80,7 @@ func (b *builder) derive(o *Object) error {
 		for _, i := range s.Rings[0] {
 			each(i)
 			if roof {
-				roofLo, roofHi = math.Min(roofLo, v[3*i+2]), math.Max(roofHi, v[3*i+2])
+				roofLo, roofHi = min(roofLo, v[3*i+2]), max(roofHi, v[3*i+2])
 			}
 		}
 	}
@@ -86,21 +88,22 @@ func (b *builder) derive(o *Object) error {
 	var local orb.Geometry
 	switch {
 	case len(g.Surfaces) > 0:
-		surfs, rule := footprintSurfaces(g, v)
+		surfs, rule := footprintSurfaces(g, v, sc.surfs)
+		sc.surfs = surfs
 		var mp orb.MultiPolygon
 		if rule > 0 {
-			mp = dissolve(surfs, v, b.canonical())
+			mp = sc.dissolve(surfs, v, b.canonical())
 			if rule <= 2 {
 				ground = math.Inf(1)
 				for _, s := range surfs {
 					for _, i := range s.Rings[0] {
-						ground = math.Min(ground, v[3*i+2])
+						ground = min(ground, v[3*i+2])
 					}
 				}
 			}
 		}
 		if len(mp) == 0 {
-			if hull := convexHull(points()); hull != nil {
+			if hull := sc.hullOf(g, v); hull != nil {
 				mp = orb.MultiPolygon{{hull}}
 			}
 		}
@@ -125,7 +128,7 @@ func (b *builder) derive(o *Object) error {
 	default:
 		local = orb.MultiPoint(points())
 	}
-	fp, err := b.toLonLat(local)
+	fp, err := b.toLonLat(local, sc)
 	if err != nil {
 		return err
 	}
@@ -208,10 +211,12 @@ func (b *builder) fromChildren(o *Object) {
 }
 
 // toLonLat moves a local 2D geometry to WGS84.
-func (b *builder) toLonLat(g orb.Geometry) (orb.Geometry, error) {
-	var flat []float64
+func (b *builder) toLonLat(g orb.Geometry, sc *scratch) (orb.Geometry, error) {
+	flat := sc.flat[:0]
+	defer func() { sc.flat = flat }()
+	ox, oy := b.model.Origin[0], b.model.Origin[1]
 	visit(g, func(p *orb.Point) {
-		flat = append(flat, p[0]+b.model.Origin[0], p[1]+b.model.Origin[1])
+		flat = append(flat, p[0]+ox, p[1]+oy)
 	})
 	if err := b.grid().ToLonLatFlat(flat, 2); err != nil {
 		return nil, err

@@ -25,6 +25,8 @@ type objectJSON struct {
 	Parents    []string
 	Children   []string
 	Geometry   []geomJSON
+
+	pre []prebuilt // see prebuilder
 }
 
 type geomJSON struct {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 
 	"citytwin/twin"
@@ -46,56 +47,124 @@ func KindOf(typ string) twin.Kind {
 // Props turns attributes into properties: numbers, strings and bools as they
 // are, nested objects and arrays as JSON text, nulls left out.
 func Props(attrs map[string]any) twin.Properties {
-	ps := make(twin.Properties, 0, len(attrs))
-	for k, x := range attrs {
+	keys := make([]string, 0, len(attrs))
+	for k := range attrs {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return props(keys, func(k string) any { return attrs[k] })
+}
+
+// props makes the properties of keys (sorted, each once); get gives a key's
+// value.
+func props(keys []string, get func(string) any) twin.Properties {
+	ps := make(twin.Properties, 0, len(keys))
+	for _, k := range keys {
 		if k == "" || len(k) > 256 {
 			continue
 		}
-		var v twin.Value
-		switch x := x.(type) {
-		case nil:
-			continue
-		case float64:
-			if math.IsNaN(x) || math.IsInf(x, 0) {
-				continue
-			}
-			v = twin.NumberValue(x)
-		case string:
-			v = twin.StringValue(x)
-		case bool:
-			v = twin.BoolValue(x)
-		default:
-			b, err := json.Marshal(x)
-			if err != nil {
-				continue
-			}
-			v = twin.StringValue(string(b))
+		if v, ok := propValue(get(k)); ok {
+			ps = append(ps, twin.Prop{Key: k, Value: v})
 		}
-		ps = append(ps, twin.Prop{Key: k, Value: v})
 	}
-	slices.SortFunc(ps, func(a, b twin.Prop) int { return strings.Compare(a.Key, b.Key) })
 	return ps
 }
+
+// propValue is the property value of an attribute; false for none.
+func propValue(x any) (twin.Value, bool) {
+	switch x := x.(type) {
+	case nil:
+		return twin.Value{}, false
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return twin.Value{}, false
+		}
+		return twin.NumberValue(x), true
+	case string:
+		return twin.StringValue(x), true
+	case bool:
+		return twin.BoolValue(x), true
+	default:
+		b, err := json.Marshal(x)
+		if err != nil {
+			return twin.Value{}, false
+		}
+		return twin.StringValue(string(b)), true
+	}
+}
+
+// derivedKeys are the properties op adds to the attributes.
+var derivedKeys = []string{"cityjson_type", "lod", "ground_elevation", "roof_height", "height_source"}
+
+// keyOrder is the sorted keys of the last object op made, one per goroutine
+// through keyOrderPool; op only reads them once they are there.
+type keyOrder struct{ keys []string }
+
+var keyOrderPool = sync.Pool{New: func() any { return new(keyOrder) }}
 
 // op makes the upsert of an object. Besides the attributes the properties hold
 // cityjson_type, lod, ground_elevation (absolute, the source's vertical system)
 // and roof_height.
 func (b *builder) op(o *Object, note string) (twin.Op, error) {
-	attrs := make(map[string]any, len(o.Attributes)+5)
-	for k, v := range o.Attributes {
-		attrs[k] = v
-	}
 	// Derived values win over attributes of the same name.
-	attrs["cityjson_type"] = o.Type
-	if o.LoD != "" {
-		attrs["lod"] = o.LoD
+	derived := func(k string) (any, bool) {
+		switch k {
+		case "cityjson_type":
+			return o.Type, true
+		case "lod":
+			return o.LoD, o.LoD != ""
+		case "ground_elevation":
+			return o.Ground, o.hasHeight
+		case "roof_height":
+			return o.RoofHeight, o.hasHeight
+		case "height_source":
+			return o.HeightSource, o.hasHeight
+		}
+		return nil, false
 	}
-	if o.hasHeight {
-		attrs["ground_elevation"] = o.Ground
-		attrs["roof_height"] = o.RoofHeight
-		attrs["height_source"] = o.HeightSource
+	// The keys are the attributes' and the derived values'. Objects of a file
+	// mostly have the same ones: when they are those of the last object, they
+	// are in the order found then, which saves sorting them.
+	ko := keyOrderPool.Get().(*keyOrder)
+	defer keyOrderPool.Put(ko)
+	n := len(o.Attributes)
+	for _, k := range derivedKeys {
+		if _, ok := derived(k); ok {
+			if _, dup := o.Attributes[k]; !dup {
+				n++
+			}
+		}
 	}
-	props := Props(attrs)
+	keys := ko.keys
+	same := len(keys) == n
+	for i := 0; same && i < len(keys); i++ {
+		_, ok := derived(keys[i])
+		if !ok {
+			_, ok = o.Attributes[keys[i]]
+		}
+		same = ok
+	}
+	if !same {
+		keys = make([]string, 0, n)
+		for k := range o.Attributes {
+			if _, ok := derived(k); !ok {
+				keys = append(keys, k)
+			}
+		}
+		for _, k := range derivedKeys {
+			if _, ok := derived(k); ok {
+				keys = append(keys, k)
+			}
+		}
+		slices.Sort(keys)
+		ko.keys = keys
+	}
+	props := props(keys, func(k string) any {
+		if v, ok := derived(k); ok {
+			return v
+		}
+		return o.Attributes[k]
+	})
 	e := &twin.Entity{
 		ID:         twin.ID(b.opts.IDPrefix + o.ID),
 		Kind:       o.Kind,

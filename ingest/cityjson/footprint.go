@@ -2,8 +2,11 @@ package cityjson
 
 import (
 	"math"
+	"math/bits"
+	"math/rand/v2"
 	"slices"
 	"sort"
+	"sync"
 
 	"github.com/paulmach/orb"
 )
@@ -27,10 +30,10 @@ import (
 // Points and lines have no footprint polygon: MultiPoint gives the points,
 // MultiLineString the lines.
 
-// footprintSurfaces picks surfaces of g by the rules above; rule is 1..3, or 0
-// when none apply.
-func footprintSurfaces(g *Geometry, verts []float64) ([]*Surface, int) {
-	var out []*Surface
+// footprintSurfaces picks surfaces of g by the rules above, appended to dst;
+// rule is 1..3, or 0 when none apply.
+func footprintSurfaces(g *Geometry, verts []float64, dst []*Surface) ([]*Surface, int) {
+	out := dst[:0]
 	for i := range g.Surfaces {
 		if g.SemanticType(g.Surfaces[i]) == "GroundSurface" {
 			out = append(out, &g.Surfaces[i])
@@ -55,7 +58,7 @@ func footprintSurfaces(g *Geometry, verts []float64) ([]*Surface, int) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, 0
+		return out, 0
 	}
 	if solid {
 		return out, 2
@@ -67,8 +70,12 @@ func footprintSurfaces(g *Geometry, verts []float64) ([]*Surface, int) {
 // area).
 func normal(ring []int, v []float64) [3]float64 {
 	var n [3]float64
-	for i := range ring {
-		a, b := ring[i], ring[(i+1)%len(ring)]
+	for i, a := range ring {
+		j := i + 1
+		if j == len(ring) {
+			j = 0
+		}
+		b := ring[j]
 		ax, ay, az := v[3*a], v[3*a+1], v[3*a+2]
 		bx, by, bz := v[3*b], v[3*b+1], v[3*b+2]
 		n[0] += (ay - by) * (az + bz)
@@ -87,28 +94,83 @@ func keyOf(x, y float64) key {
 }
 
 // canonical maps every vertex to the first vertex with the same 2D position.
+// The positions are hashed into a table of their own (open addressing), which
+// is several times faster than a Go map on a file's vertex pool.
 func canonical(v []float64) []int32 {
 	n := len(v) / 3
 	out := make([]int32, n)
-	seen := make(map[key]int32, n)
+	size := 16
+	for size < n+n/2 {
+		size *= 2
+	}
+	shift := uint(64 - bits.TrailingZeros(uint(size)))
+	mask := uint64(size - 1)
+	t := canonPool.Get().(*canonTable)
+	defer canonPool.Put(t)
+	if cap(t.keys) < size {
+		t.keys, t.first = make([]key, size), make([]int32, size)
+	}
+	keys, first := t.keys[:size], t.first[:size] // first: vertex+1; 0 is a free slot
+	clear(first)
 	for i := 0; i < n; i++ {
 		k := keyOf(v[3*i], v[3*i+1])
-		c, ok := seen[k]
-		if !ok {
-			c = int32(i)
-			seen[k] = c
+		h := (uint64(k.x)*hashA + uint64(k.y)*hashB + hashC) >> shift
+		for {
+			if first[h] == 0 {
+				keys[h], first[h] = k, int32(i)+1
+				out[i] = int32(i)
+				break
+			}
+			if keys[h] == k {
+				out[i] = first[h] - 1
+				break
+			}
+			h = (h + 1) & mask
 		}
-		out[i] = c
 	}
 	return out
 }
 
+// The hash tables here (canonTable, edgeTable, firstTable) probe linearly
+// from a multiply-shift hash whose multipliers are drawn at random when the
+// program starts: keys come from the input, and fixed multipliers would let
+// a file be made whose keys all collide. The order of a table never shows in
+// the results.
+var (
+	hashA = rand.Uint64() | 1
+	hashB = rand.Uint64() | 1
+	hashC = rand.Uint64()
+)
+
+// canonTable is the hash table of canonical, kept for the next file.
+type canonTable struct {
+	keys  []key
+	first []int32
+}
+
+var canonPool = sync.Pool{New: func() any { return new(canonTable) }}
+
 // dissolve merges surfaces (projected to 2D) into polygons of local
-// coordinates. Edges are keyed by canonical vertex: an undirected edge is
-// lo<<33 | hi<<1 | direction, so that sorting groups both directions.
+// coordinates. Edges are keyed by canonical vertex and counted in a hash table
+// (see edgeTable): an edge and its reverse cancel, so what is left of a
+// triangulated surface is its boundary. The edges left are sorted, which
+// makes the rings independent of the order of the table.
 func dissolve(surfs []*Surface, v []float64, canon []int32) orb.MultiPolygon {
-	var es []uint64
-	var ids []int32
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	return sc.dissolve(surfs, v, canon)
+}
+
+func (sc *scratch) dissolve(surfs []*Surface, v []float64, canon []int32) orb.MultiPolygon {
+	n := 0
+	for _, s := range surfs {
+		for _, r := range s.Rings {
+			n += len(r)
+		}
+	}
+	t := &sc.edges
+	t.reset(n)
+	ids := sc.ids[:0]
 	for _, s := range surfs {
 		for ri, r := range s.Rings {
 			ids = ids[:0]
@@ -125,58 +187,131 @@ func dissolve(surfs []*Surface, v []float64, canon []int32) orb.MultiPolygon {
 				continue
 			}
 			area := 0.0
-			for k := range ids {
-				a, b := ids[k], ids[(k+1)%len(ids)]
+			for k, a := range ids {
+				j := k + 1
+				if j == len(ids) {
+					j = 0
+				}
+				b := ids[j]
 				area += v[3*a]*v[3*b+1] - v[3*b]*v[3*a+1]
 			}
 			if area == 0 {
 				continue
 			}
 			flip := (ri == 0) != (area > 0)
-			for k := range ids {
-				a, b := ids[k], ids[(k+1)%len(ids)]
+			prev := ids[len(ids)-1]
+			for _, c := range ids {
+				a, b := prev, c
+				prev = c
 				if flip {
 					a, b = b, a
 				}
-				var dir uint64
-				if a > b {
-					a, b, dir = b, a, 1
-				}
-				es = append(es, uint64(a)<<33|uint64(b)<<1|dir)
+				t.add(a, b)
 			}
 		}
 	}
-	slices.Sort(es)
-	var rem []uint64 // directed edges a<<32 | b left after cancelling
-	for i := 0; i < len(es); {
-		j, net := i, 0
-		for ; j < len(es) && es[j]>>1 == es[i]>>1; j++ {
-			if es[j]&1 == 0 {
-				net++
-			} else {
-				net--
-			}
-		}
-		lo, hi := es[i]>>33, (es[i]>>1)&(1<<32-1)
+	sc.ids = ids
+	rem := sc.rem[:0] // directed edges a<<32 | b left after cancelling
+	for _, k := range t.used {
+		net := t.net[k]
+		lo, hi := t.keys[k]>>32, t.keys[k]&(1<<32-1)
 		for ; net > 0; net-- {
 			rem = append(rem, lo<<32|hi)
 		}
 		for ; net < 0; net++ {
 			rem = append(rem, hi<<32|lo)
 		}
-		i = j
 	}
 	slices.Sort(rem)
-	rings, ok := chain(rem, v)
+	sc.rem = rem
+	rings, ok := chain(rem, v, sc)
 	if !ok {
 		return rawPolygons(surfs, v)
 	}
 	return assemble(rings)
 }
 
-// chain links directed edges (sorted) into closed rings.
-func chain(rem []uint64, v []float64) ([]orb.Ring, bool) {
-	used := make([]bool, len(rem))
+// edgeTable counts undirected edges by open addressing: key lo<<32 | hi
+// (lo < hi, so no key is 0, which marks a free slot), net the times it was
+// added from lo to hi less the times from hi to lo.
+type edgeTable struct {
+	keys  []uint64
+	net   []int32
+	used  []int32 // slots taken, in order
+	shift uint
+}
+
+// reset empties the table for up to n edges.
+func (t *edgeTable) reset(n int) {
+	size := 16
+	for size < 2*n {
+		size *= 2
+	}
+	if cap(t.keys) < size {
+		t.keys = make([]uint64, size)
+		t.net = make([]int32, size)
+	} else {
+		t.keys = t.keys[:size]
+		t.net = t.net[:size]
+		clear(t.keys)
+	}
+	t.used = t.used[:0]
+	t.shift = uint(64 - bits.TrailingZeros(uint(size)))
+}
+
+// add counts the directed edge a -> b (a != b).
+func (t *edgeTable) add(a, b int32) {
+	d := int32(1)
+	if a > b {
+		a, b, d = b, a, -1
+	}
+	k := uint64(a)<<32 | uint64(b)
+	mask := uint64(len(t.keys) - 1)
+	for h := (k*hashA + hashC) >> t.shift; ; h = (h + 1) & mask {
+		switch t.keys[h] {
+		case k:
+			t.net[h] += d
+			return
+		case 0:
+			t.keys[h], t.net[h] = k, d
+			t.used = append(t.used, int32(h))
+			return
+		}
+	}
+}
+
+// scratch holds the buffers of one derivation, reused across objects.
+type scratch struct {
+	edges edgeTable
+	ids   []int32
+	rem   []uint64
+	taken []bool
+	first firstTable
+	ring  orb.Ring
+	surfs []*Surface
+	idx   []int
+	pts   []orb.Point
+	hull  []orb.Point
+	flat  []float64
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// chain links directed edges (sorted) into closed rings. The first edge from
+// each vertex is found through a hash table (see firstTable).
+func chain(rem []uint64, v []float64, sc *scratch) ([]orb.Ring, bool) {
+	if cap(sc.taken) < len(rem) {
+		sc.taken = make([]bool, len(rem))
+	}
+	used := sc.taken[:len(rem)]
+	clear(used)
+	first := &sc.first
+	first.reset(len(rem))
+	for k := range rem {
+		if k == 0 || rem[k]>>32 != rem[k-1]>>32 {
+			first.put(uint32(rem[k]>>32), int32(k))
+		}
+	}
 	pt := func(i uint64) orb.Point { return orb.Point{v[3*i], v[3*i+1]} }
 	var rings []orb.Ring
 	for s0 := range rem {
@@ -186,9 +321,12 @@ func chain(rem []uint64, v []float64) ([]orb.Ring, bool) {
 		used[s0] = true
 		start := rem[s0] >> 32
 		at := rem[s0] & (1<<32 - 1)
-		ring := orb.Ring{pt(start), pt(at)}
+		ring := append(sc.ring[:0], pt(start), pt(at))
 		for at != start {
-			k, _ := slices.BinarySearch(rem, at<<32)
+			k := first.get(uint32(at))
+			if k < 0 {
+				return nil, false // dangling edge: not a closed boundary
+			}
 			for k < len(rem) && rem[k]>>32 == at && used[k] {
 				k++
 			}
@@ -199,11 +337,61 @@ func chain(rem []uint64, v []float64) ([]orb.Ring, bool) {
 			at = rem[k] & (1<<32 - 1)
 			ring = append(ring, pt(at))
 		}
+		sc.ring = ring
 		if len(ring) >= 4 {
-			rings = append(rings, ring)
+			rings = append(rings, slices.Clone(ring))
 		}
 	}
 	return rings, true
+}
+
+// firstTable maps a vertex to the index of its first edge in the sorted
+// edges, by open addressing (key vertex+1; 0 is a free slot).
+type firstTable struct {
+	keys  []uint32
+	vals  []int32
+	shift uint
+}
+
+func (t *firstTable) reset(n int) {
+	size := 16
+	for size < 2*n {
+		size *= 2
+	}
+	if cap(t.keys) < size {
+		t.keys = make([]uint32, size)
+		t.vals = make([]int32, size)
+	} else {
+		t.keys = t.keys[:size]
+		t.vals = t.vals[:size]
+		clear(t.keys)
+	}
+	t.shift = uint(64 - bits.TrailingZeros(uint(size)))
+}
+
+func (t *firstTable) put(vertex uint32, k int32) {
+	key := vertex + 1
+	mask := uint64(len(t.keys) - 1)
+	for h := (uint64(key)*hashA + hashC) >> t.shift; ; h = (h + 1) & mask {
+		if t.keys[h] == 0 {
+			t.keys[h], t.vals[h] = key, k
+			return
+		}
+	}
+}
+
+// get is the first edge from vertex, -1 for none.
+func (t *firstTable) get(vertex uint32) int {
+	key := vertex + 1
+	mask := uint64(len(t.keys) - 1)
+	for h := (uint64(key)*hashA + hashC) >> t.shift; ; h = (h + 1) & mask {
+		switch t.keys[h] {
+		case key:
+			return int(t.vals[h])
+		case 0:
+			return -1
+		}
+	}
 }
 
 // rawPolygons are the surfaces projected to 2D as they are, exteriors
@@ -293,17 +481,57 @@ func reverse(r orb.Ring) {
 // convexHull of points (Andrew's monotone chain), counter-clockwise and closed;
 // nil for fewer than 3 non-collinear points.
 func convexHull(pts []orb.Point) orb.Ring {
-	pts = append([]orb.Point(nil), pts...)
-	sort.Slice(pts, func(i, j int) bool {
-		if pts[i][0] != pts[j][0] {
-			return pts[i][0] < pts[j][0]
+	return hullInPlace(append([]orb.Point(nil), pts...), nil)
+}
+
+// hullOf is the convex hull of the points and exterior rings of g, the
+// fourth footprint rule. A vertex is in several rings of a solid: each is
+// taken once, which leaves the hull as it is (see hullInPlace) and the sort a
+// third of the points.
+func (sc *scratch) hullOf(g *Geometry, v []float64) orb.Ring {
+	idx := append(sc.idx[:0], g.Points...)
+	for _, s := range g.Surfaces {
+		idx = append(idx, s.Rings[0]...)
+	}
+	slices.Sort(idx)
+	idx = slices.Compact(idx)
+	sc.idx = idx
+	pts := sc.pts[:0]
+	for _, i := range idx {
+		pts = append(pts, orb.Point{v[3*i], v[3*i+1]})
+	}
+	sc.pts = pts
+	sc.hull = slices.Grow(sc.hull[:0], len(pts)+1)
+	return hullInPlace(pts, sc.hull)
+}
+
+// hullInPlace is convexHull that sorts pts in place and builds the hull in
+// buf (then copied out). Points that repeat, bit for bit, are taken once: the
+// chain would drop the copies anyway, as they make no turn (cross product 0),
+// and the hull is the same.
+func hullInPlace(pts []orb.Point, buf []orb.Point) orb.Ring {
+	slices.SortFunc(pts, func(a, b orb.Point) int {
+		if a[0] != b[0] {
+			if a[0] < b[0] {
+				return -1
+			}
+			return 1
 		}
-		return pts[i][1] < pts[j][1]
+		if a[1] < b[1] {
+			return -1
+		}
+		if a[1] > b[1] {
+			return 1
+		}
+		return 0
+	})
+	pts = slices.CompactFunc(pts, func(a, b orb.Point) bool {
+		return math.Float64bits(a[0]) == math.Float64bits(b[0]) && math.Float64bits(a[1]) == math.Float64bits(b[1])
 	})
 	cross := func(o, a, b orb.Point) float64 {
 		return (a[0]-o[0])*(b[1]-o[1]) - (a[1]-o[1])*(b[0]-o[0])
 	}
-	var h []orb.Point
+	h := buf[:0]
 	for _, p := range pts {
 		for len(h) >= 2 && cross(h[len(h)-2], h[len(h)-1], p) <= 0 {
 			h = h[:len(h)-1]
@@ -321,5 +549,5 @@ func convexHull(pts []orb.Point) orb.Ring {
 	if len(h) < 4 {
 		return nil
 	}
-	return orb.Ring(h) // the last point repeats the first
+	return slices.Clone(orb.Ring(h)) // the last point repeats the first
 }

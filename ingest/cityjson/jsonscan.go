@@ -1,6 +1,7 @@
 package cityjson
 
 import (
+	"encoding/binary"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -11,6 +12,71 @@ import (
 // parsed once into index lists) is several times faster than encoding/json.
 
 const maxDepth = 256
+
+// Strings of a file repeat: attribute names and many of their values (dates,
+// codes, statuses) are the same in every object. A scanner with an intern
+// table gives them out once, which saves an allocation (and a box, for
+// attribute values) a string.
+const (
+	internMax = 24      // longest string interned, in bytes; ids are longer
+	internCap = 1 << 14 // strings held at most
+)
+
+// strFast scans a string without escapes and returns its bytes, a sub-slice of
+// the input; ok is false, with the position unchanged but for white space, for
+// anything else (str then parses it, or reports the error).
+func (s *scanner) strFast() (b []byte, ok bool) {
+	if s.peek() != '"' {
+		return nil, false
+	}
+	for j := s.i + 1; j < len(s.b); j++ {
+		switch c := s.b[j]; {
+		case c == '"':
+			b = s.b[s.i+1 : j]
+			s.i = j + 1
+			return b, true
+		case c == '\\' || c < 0x20:
+			return nil, false
+		}
+	}
+	return nil, false
+}
+
+// internAny is the string of b as a value, from the intern table when it is
+// there or fits.
+func (s *scanner) internAny(b []byte) any {
+	if s.intern == nil || len(b) > internMax {
+		return string(b)
+	}
+	if v, ok := s.intern[string(b)]; ok {
+		return v
+	}
+	str := string(b)
+	var v any = str
+	if len(s.intern) < internCap {
+		s.intern[str] = v
+	}
+	return v
+}
+
+// strValue parses a JSON string as a value (see internAny).
+func (s *scanner) strValue() (any, error) {
+	if b, ok := s.strFast(); ok {
+		return s.internAny(b), nil
+	}
+	return s.str()
+}
+
+// key parses the key of an object member (see internAny).
+func (s *scanner) key() (string, error) {
+	if b, ok := s.strFast(); ok {
+		if s.intern == nil || len(b) > internMax {
+			return string(b), nil
+		}
+		return s.internAny(b).(string), nil
+	}
+	return s.str()
+}
 
 // str parses a JSON string.
 func (s *scanner) str() (string, error) {
@@ -119,7 +185,7 @@ func (s *scanner) object(field func(key string) error) error {
 		return nil
 	}
 	for {
-		k, err := s.str()
+		k, err := s.key()
 		if err != nil {
 			return err
 		}
@@ -149,7 +215,8 @@ func (s *scanner) value(depth int) (any, error) {
 	}
 	switch c := s.peek(); {
 	case c == '{':
-		m := map[string]any{}
+		m := make(map[string]any, s.mapHint)
+		s.mapHint = 0
 		err := s.object(func(k string) error {
 			v, err := s.value(depth + 1)
 			m[k] = v
@@ -165,7 +232,7 @@ func (s *scanner) value(depth int) (any, error) {
 		})
 		return a, err
 	case c == '"':
-		return s.str()
+		return s.strValue()
 	case c == 't' || c == 'f':
 		if s.i+4 <= len(s.b) && string(s.b[s.i:s.i+4]) == "true" {
 			s.i += 4
@@ -283,12 +350,18 @@ func (s *scanner) doc() (*docJSON, error) {
 		case "CityObjects":
 			d.CityObjects = map[string]*objectJSON{}
 			err = s.object(func(id string) error {
+				if s.progress != nil && len(d.CityObjects)%256 == 255 {
+					s.progress(s.i)
+				}
 				if s.null() {
 					d.CityObjects[id] = nil
 					return nil
 				}
 				o, err := s.cityObject()
 				d.CityObjects[id] = o
+				if err == nil && s.onObject != nil {
+					s.onObject(o)
+				}
 				return err
 			})
 		case "vertices":
@@ -333,9 +406,11 @@ func (s *scanner) cityObject() (*objectJSON, error) {
 			o.Type, err = s.str()
 		case "attributes":
 			var v any
+			s.mapHint = s.lastAttrs // objects of a file tend to have the same attributes
 			v, err = s.value(2)
 			if m, ok := v.(map[string]any); ok {
 				o.Attributes = m
+				s.lastAttrs = len(m)
 			} else if err == nil && v != nil {
 				err = s.errf("attributes is not an object")
 			}
@@ -415,9 +490,17 @@ func (s *scanner) geometry() (geomJSON, error) {
 // (boundaries, semantic values, vertices) with a byte loop; it is false, with
 // the position undefined, for anything else, which the caller then parses.
 // The array's syntax is checked when it is parsed (parseNested, parseVertices).
+// Runs of digits, commas and minus signs, most of such an array, are skipped
+// eight bytes at a time.
 func (s *scanner) skipNumbers() bool {
 	depth := 0
 	for ; s.i < len(s.b); s.i++ {
+		for s.i+8 <= len(s.b) && digitsOnly(binary.LittleEndian.Uint64(s.b[s.i:])) {
+			s.i += 8
+		}
+		if s.i >= len(s.b) {
+			break
+		}
 		switch c := s.b[s.i]; c {
 		case '[':
 			depth++
@@ -438,4 +521,17 @@ func (s *scanner) skipNumbers() bool {
 		}
 	}
 	return false
+}
+
+// digitsOnly says whether all eight bytes of w are digits, commas or minus
+// signs (0x2c to 0x39 but for '.' and '/'), by SWAR arithmetic: no byte of
+// w has its top bit set, every byte plus 0x54 does (>= 0x2c), no byte plus
+// 0x46 does (< 0x3a), and none is 0x2e or 0x2f.
+func digitsOnly(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	if w&highs != 0 || (w+0x54*ones)&highs != highs || (w+0x46*ones)&highs != 0 {
+		return false
+	}
+	x := (w | ones) ^ 0x2f*ones // 0x2e and 0x2f both become 0
+	return (x-ones)&^x&highs == 0
 }

@@ -77,19 +77,42 @@ var (
 // buildGeometry turns one decoded geometry into a Geometry whose indices point
 // into the pool: base is where the object's vertex block starts, n its size.
 func buildGeometry(g *geomJSON, base, n int) (Geometry, error) {
+	out, _, err := buildGeometryMax(g, base, n)
+	return out, err
+}
+
+// buildGeometryMax is buildGeometry that also says the largest vertex index
+// of the boundaries (-1 for none).
+func buildGeometryMax(g *geomJSON, base, n int) (Geometry, int, error) {
+	hi := -1
 	out := Geometry{Type: g.Type, LoD: lodString(g.LoD), Template: -1}
-	depth := map[string]int{"MultiPoint": 1, "MultiLineString": 2, "MultiSurface": 3, "CompositeSurface": 3,
-		"Solid": 4, "MultiSolid": 5, "CompositeSolid": 5}[g.Type]
+	depth := 0
+	switch g.Type {
+	case "MultiPoint":
+		depth = 1
+	case "MultiLineString":
+		depth = 2
+	case "MultiSurface", "CompositeSurface":
+		depth = 3
+	case "Solid":
+		depth = 4
+	case "MultiSolid", "CompositeSolid":
+		depth = 5
+	}
 	if depth == 0 {
-		return out, fmt.Errorf("geometry type %q not supported", g.Type)
+		return out, hi, fmt.Errorf("geometry type %q not supported", g.Type)
 	}
-	idx, ends, err := parseNested(g.Boundaries, depth)
-	if err != nil {
-		return out, fmt.Errorf("%s boundaries: %w", g.Type, err)
+	nb := nestedPool.Get().(*nested)
+	defer nestedPool.Put(nb)
+	if err := nb.parse(g.Boundaries, depth); err != nil {
+		return out, hi, fmt.Errorf("%s boundaries: %w", g.Type, err)
 	}
-	for k, v := range idx {
+	ends := nb.ends[:depth]
+	idx := make([]int, len(nb.idx))
+	for k, v := range nb.idx {
+		hi = max(hi, v)
 		if v >= n {
-			return out, fmt.Errorf("%s: %w %d: %d vertices", g.Type, errBadIndex, v, n)
+			return out, hi, fmt.Errorf("%s: %w %d: %d vertices", g.Type, errBadIndex, v, n)
 		}
 		idx[k] = v + base
 	}
@@ -119,7 +142,7 @@ func buildGeometry(g *geomJSON, base, n int) (Geometry, error) {
 		for k := range sl {
 			a, z := span(sl, k)
 			if z == a || len(rings[a]) < 3 {
-				return out, fmt.Errorf("%s: surface %d: exterior needs 3 vertices", g.Type, k)
+				return out, hi, fmt.Errorf("%s: surface %d: exterior needs 3 vertices", g.Type, k)
 			}
 			out.Surfaces[k] = Surface{Rings: rings[a:z:z], Semantic: -1}
 		}
@@ -150,14 +173,14 @@ func buildGeometry(g *geomJSON, base, n int) (Geometry, error) {
 		}
 	}
 	if len(out.Points) == 0 && len(out.Lines) == 0 && len(out.Surfaces) == 0 {
-		return out, fmt.Errorf("%s: %w", g.Type, errEmptyGeometry)
+		return out, hi, fmt.Errorf("%s: %w", g.Type, errEmptyGeometry)
 	}
 	if g.Semantics != nil {
 		if err := out.semantics(g); err != nil {
-			return out, fmt.Errorf("%s semantics: %w", g.Type, err)
+			return out, hi, fmt.Errorf("%s semantics: %w", g.Type, err)
 		}
 	}
-	return out, nil
+	return out, hi, nil
 }
 
 // semantics maps the semantic values onto the surfaces. Values mirror the

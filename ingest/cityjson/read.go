@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -28,6 +27,12 @@ type Options struct {
 	// Without either the file is refused (ErrNoCRS), never placed at a guess.
 	DefaultCRS string
 	MaxBytes   int64 // Read refuses larger input; default 1 GiB
+	// Progress, if set, is called now and then, from the goroutine that called
+	// Read or Decode, with the bytes of the input parsed so far and its size:
+	// every 256 city objects of a document or lines of a stream, and with
+	// done == total once the objects are made. Parsing is about a third of the
+	// time; deriving the footprints, the rest, is reported when it ends.
+	Progress func(done, total int64)
 }
 
 // Reject is a city object (or a CityJSONSeq line) that did not become an entity.
@@ -121,8 +126,15 @@ func Decode(ctx context.Context, data []byte, opts Options) (*Result, error) {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
-	sc := scanner{b: data}
+	sc := scanner{b: data, intern: map[string]any{}}
+	if opts.Progress != nil {
+		sc.progress = func(i int) { opts.Progress(int64(i), int64(len(data))) }
+	}
+	pre := startPrebuild()
+	sc.onObject = pre.add
 	head, err := sc.doc()
+	sc.onObject = nil
+	pre.close()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNotCityJSON, err)
 	}
@@ -154,7 +166,7 @@ func Decode(ctx context.Context, data []byte, opts Options) (*Result, error) {
 		}
 	}
 
-	b := builder{opts: &opts, res: res, model: &Model{CRS: tr.Code()}, tr: tr}
+	b := builder{opts: &opts, size: len(data), res: res, model: &Model{CRS: tr.Code()}, tr: tr}
 	if head.Transform != nil {
 		b.scale, b.translate = head.Transform.Scale, head.Transform.Translate
 		b.model.Origin = head.Transform.Translate
@@ -185,12 +197,20 @@ func Decode(ctx context.Context, data []byte, opts Options) (*Result, error) {
 	}
 	// More values after the header: CityJSONSeq features, one a line. A bad
 	// line is rejected and reading goes on at the next line.
+	if sc.peek() != 0 && streamLines {
+		if _, err := b.stream(ctx, &sc); err != nil {
+			return nil, err
+		}
+	}
 	line := 1
 	for sc.peek() != 0 {
 		res.Meta.Seq = true
 		line++
 		if err := ctx.Err(); err != nil {
 			return nil, err
+		}
+		if line%256 == 0 {
+			b.progress(sc.i)
 		}
 		f, err := sc.doc()
 		if err != nil {
@@ -212,6 +232,7 @@ func Decode(ctx context.Context, data []byte, opts Options) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	b.progress(len(data))
 	sort.SliceStable(res.Rejects, func(i, j int) bool {
 		if res.Rejects[i].Line != res.Rejects[j].Line {
 			return res.Rejects[i].Line < res.Rejects[j].Line
@@ -221,9 +242,17 @@ func Decode(ctx context.Context, data []byte, opts Options) (*Result, error) {
 	return res, nil
 }
 
+// progress reports the bytes of the input done (see Options.Progress).
+func (b *builder) progress(done int) {
+	if b.opts.Progress != nil {
+		b.opts.Progress(int64(done), int64(b.size))
+	}
+}
+
 // builder collects objects from the document or from the features of a stream.
 type builder struct {
 	opts      *Options
+	size      int // of the input
 	res       *Result
 	model     *Model
 	tr        *crs.Transformer
@@ -240,11 +269,36 @@ type builder struct {
 // block adds one vertex block and its objects (the whole document, or one
 // feature).
 func (b *builder) block(ctx context.Context, d *docJSON, line int) error {
-	base := b.model.NumVertices()
-	if cap(b.model.Vertices)-len(b.model.Vertices) < len(d.Vertices)/6 {
-		b.model.Vertices = slices.Grow(b.model.Vertices, len(d.Vertices)/6)
-	}
+	b.grow(len(d.Vertices) / 6) // about 6 bytes a coordinate or more
 	all, err := parseVertices(d.Vertices, b.model.Vertices)
+	return b.addBlock(ctx, d, line, all, err)
+}
+
+// blockParsed is block for a feature whose vertices were parsed ahead (see
+// stream): verts, or vErr.
+func (b *builder) blockParsed(ctx context.Context, d *docJSON, line int, verts []float64, vErr error) error {
+	if vErr != nil {
+		return b.addBlock(ctx, d, line, nil, vErr)
+	}
+	b.grow(len(verts))
+	return b.addBlock(ctx, d, line, append(b.model.Vertices, verts...), nil)
+}
+
+// grow makes room for n more coordinates in the pool, doubling it when a
+// stream's features outgrow it: append's growth of large slices is slower,
+// and each step copies the pool.
+func (b *builder) grow(n int) {
+	if cap(b.model.Vertices)-len(b.model.Vertices) < n {
+		v := make([]float64, len(b.model.Vertices), max(2*cap(b.model.Vertices), len(b.model.Vertices)+n))
+		copy(v, b.model.Vertices)
+		b.model.Vertices = v
+	}
+}
+
+// addBlock adds a block whose vertices, appended to the pool, are all (or
+// did not parse: err).
+func (b *builder) addBlock(ctx context.Context, d *docJSON, line int, all []float64, err error) error {
+	base := b.model.NumVertices()
 	if err != nil {
 		if line == 0 {
 			return fmt.Errorf("%w: vertices: %v", ErrNotCityJSON, err)
@@ -333,9 +387,12 @@ func build(o *Object) error {
 		if g.Type == "GeometryInstance" {
 			continue
 		}
-		geom, err := buildGeometry(g, o.base, o.n)
-		if err != nil {
-			return fmt.Errorf("geometry %d: %w", gi, err)
+		geom, ok := o.raw.built(gi, o.base, o.n)
+		if !ok {
+			var err error
+			if geom, err = buildGeometry(g, o.base, o.n); err != nil {
+				return fmt.Errorf("geometry %d: %w", gi, err)
+			}
 		}
 		o.Geometries[gi] = geom
 	}
@@ -344,8 +401,9 @@ func build(o *Object) error {
 }
 
 // finish derives footprints and heights, fills parents from children, and
-// makes the ops. Objects are independent here, so derive and op run on all
-// cores; the shared vertex index and grid are made first and only read.
+// makes the ops. Objects are independent here, so build, derive and op run on
+// all cores. The shared vertex index and grid, which derive only reads, are
+// made while the geometries are built.
 func (b *builder) finish(ctx context.Context) {
 	ids := make([]string, 0, len(b.objs))
 	for id := range b.objs {
@@ -356,12 +414,28 @@ func (b *builder) finish(ctx context.Context) {
 	for k, id := range ids {
 		objs[k] = b.objs[id]
 	}
-	b.canonical()
-	b.grid()
+	var shared sync.WaitGroup
+	shared.Go(func() {
+		b.canonical()
+		b.grid()
+	})
 	errs := make([]error, len(ids))
 	parallel(ctx, len(ids), func(k int) {
-		if errs[k] = build(objs[k]); errs[k] == nil {
-			errs[k] = b.derive(objs[k])
+		errs[k] = build(objs[k])
+	})
+	shared.Wait()
+	// Objects with geometry of their own get their op right away; the others
+	// wait for their children.
+	note := b.note()
+	ops := make([]twin.Op, len(ids))
+	opErrs := make([]error, len(ids))
+	parallel(ctx, len(ids), func(k int) {
+		if errs[k] != nil {
+			return
+		}
+		o := objs[k]
+		if errs[k] = b.derive(o); errs[k] == nil && len(o.Geometries) > 0 {
+			ops[k], opErrs[k] = b.opOf(o, note)
 		}
 	})
 	for k, err := range errs {
@@ -373,37 +447,42 @@ func (b *builder) finish(ctx context.Context) {
 	}
 	// Objects without geometry of their own (3DBAG buildings) take their
 	// children's footprints and heights.
-	for _, o := range objs {
+	var parents []int
+	for k, o := range objs {
 		if o == nil || len(o.Geometries) > 0 {
 			continue
 		}
 		b.fromChildren(o)
 		attrHeights(o)
+		parents = append(parents, k)
 	}
-	note := b.note()
-	ops := make([]twin.Op, len(ids))
-	parallel(ctx, len(ids), func(k int) {
-		o := objs[k]
-		if o == nil {
-			return
-		}
-		if o.Footprint == nil {
-			errs[k] = fmt.Errorf("%w: no geometry of its own or of its children", errEmptyGeometry)
-			return
-		}
-		ops[k], errs[k] = b.op(o, note)
+	parallel(ctx, len(parents), func(i int) {
+		k := parents[i]
+		ops[k], opErrs[k] = b.opOf(objs[k], note)
 	})
 	for k, o := range objs {
 		if o == nil {
 			continue
 		}
-		if errs[k] != nil {
-			b.res.Rejects = append(b.res.Rejects, Reject{ID: ids[k], Line: b.lines[ids[k]], Reason: errs[k].Error()})
+		if opErrs[k] != nil {
+			b.res.Rejects = append(b.res.Rejects, Reject{ID: ids[k], Line: b.lines[ids[k]], Reason: opErrs[k].Error()})
 			continue
+		}
+		if b.res.Objects == nil { // nil when there are none, as before
+			b.res.Objects = make([]Object, 0, len(objs)-k)
+			b.res.Ops = make([]twin.Op, 0, len(objs)-k)
 		}
 		b.res.Objects = append(b.res.Objects, *o)
 		b.res.Ops = append(b.res.Ops, ops[k])
 	}
+}
+
+// opOf is the op of an object, or why it has none.
+func (b *builder) opOf(o *Object, note string) (twin.Op, error) {
+	if o.Footprint == nil {
+		return twin.Op{}, fmt.Errorf("%w: no geometry of its own or of its children", errEmptyGeometry)
+	}
+	return b.op(o, note)
 }
 
 // parallel runs fn(0..n-1) on up to GOMAXPROCS goroutines and waits for them;
