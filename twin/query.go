@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
+	"sync"
 
 	"citytwin/geo"
 
@@ -171,7 +173,14 @@ const checkEvery = 4096
 // match returns the sorted slots that satisfy q, an instant query (see
 // matchDuring for intervals). Must hold s.mu.
 func (s *Store) match(ctx context.Context, q *Query) ([]uint32, error) {
-	cands, all := s.candidates(q)
+	buf := candPool.Get().(*[]uint32)
+	defer func() {
+		if cap(*buf) <= maxPooledCands {
+			candPool.Put(buf)
+		}
+	}()
+	cands, all := s.candidatesInto((*buf)[:0], q)
+	*buf = cands
 	kinds, ok := s.kindSet(q.Kinds)
 	if !ok {
 		return nil, nil
@@ -179,6 +188,9 @@ func (s *Store) match(ctx context.Context, q *Query) ([]uint32, error) {
 	filters := s.compileFilters(q.Where)
 	spatial := newSpatialTest(q)
 	var out []uint32
+	if !all {
+		out = make([]uint32, 0, len(cands))
+	}
 	test := func(slot uint32) {
 		st := s.stateAt(slot, q.At)
 		if st == nil || kinds != nil && !kinds[st.kind] || !s.matchFilters(st, filters) {
@@ -233,9 +245,21 @@ func (s *Store) kindSet(kinds []Kind) (set map[uint16]bool, ok bool) {
 	return set, len(set) > 0
 }
 
+// candPool holds the candidate lists of match, which die with it: a small
+// bbox query collects a few hundred.
+var candPool = sync.Pool{New: func() any { return new([]uint32) }}
+
+// maxPooledCands keeps the lists of city-wide queries out of the pool.
+const maxPooledCands = 1 << 16
+
 // candidates returns the slots that may match q, from the most selective index
 // at hand; all is true when every slot must be looked at.
 func (s *Store) candidates(q *Query) (cands []uint32, all bool) {
+	return s.candidatesInto(nil, q)
+}
+
+// candidatesInto is candidates appending to cands.
+func (s *Store) candidatesInto(cands []uint32, q *Query) ([]uint32, bool) {
 	// Only now is every entity in the current indexes: a query about the past
 	// also looks at superseded geometry and at every moving entity.
 	past := q.At != 0 || q.interval()
@@ -367,7 +391,7 @@ func (t *spatialTest) matchGeometry(s *Store, slot uint32, st *state, g orb.Geom
 	if g == nil {
 		return false
 	}
-	if len(t.boxes) > 0 && !slices.ContainsFunc(t.boxes, func(b orb.Geometry) bool { return geo.Intersects(g, b) }) {
+	if len(t.boxes) > 0 && !slices.ContainsFunc(t.boxes, func(b orb.Geometry) bool { return intersectsBox(g, b.(orb.Bound)) }) {
 		return false
 	}
 	if q.Within != nil && !geo.Within(g, q.Within) {
@@ -384,6 +408,159 @@ func (t *spatialTest) matchGeometry(s *Store, slot uint32, st *state, g orb.Geom
 		return ok && t.inCells(t.cellAt(s, slot, st, p))
 	}
 	return true
+}
+
+// intersectsBox is geo.Intersects(g, b) for a query box b. Most of a small
+// bbox query's candidates are decided without the exact test, which builds
+// the parts of both sides: buildings with a corner in the box, and roads with
+// a segment that clearly crosses it or clearly misses it.
+func intersectsBox(g orb.Geometry, b orb.Bound) bool {
+	if hit, sure := boxRelate(g, b); sure {
+		return hit
+	}
+	return geo.Intersects(g, b)
+}
+
+// boxRelate decides whether g meets the closed box b when that is plain in
+// floating point; sure is false when it is not, and the exact test must
+// decide.
+func boxRelate(g orb.Geometry, b orb.Bound) (hit, sure bool) {
+	if vertexInBox(g, b) {
+		return true, true
+	}
+	switch g := g.(type) {
+	case orb.LineString:
+		return lineBoxRelate(g, b)
+	case orb.MultiLineString:
+		sure = true
+		for _, l := range g {
+			h, s := lineBoxRelate(l, b)
+			if h && s {
+				return true, true
+			}
+			sure = sure && s
+		}
+		return false, sure
+	case orb.Polygon:
+		// An outer edge through the box is a shared point; anything else
+		// (the box inside the area, or in a hole) is for the exact test.
+		if len(g) > 0 && ringCrossesBox(g[0], b) {
+			return true, true
+		}
+	case orb.MultiPolygon:
+		for _, p := range g {
+			if len(p) > 0 && ringCrossesBox(p[0], b) {
+				return true, true
+			}
+		}
+	}
+	return false, false
+}
+
+// vertexInBox reports whether a vertex of g (of an outer ring, for areas) lies
+// in the closed box b: g and b then share that point.
+func vertexInBox(g orb.Geometry, b orb.Bound) bool {
+	switch g := g.(type) {
+	case orb.Polygon:
+		return len(g) > 0 && pointsInBox(g[0], b)
+	case orb.MultiPolygon:
+		for _, p := range g {
+			if len(p) > 0 && pointsInBox(p[0], b) {
+				return true
+			}
+		}
+	case orb.LineString:
+		return pointsInBox(g, b)
+	case orb.MultiLineString:
+		for _, l := range g {
+			if pointsInBox(l, b) {
+				return true
+			}
+		}
+	case orb.MultiPoint:
+		return pointsInBox(g, b)
+	case orb.Ring:
+		return pointsInBox(g, b)
+	}
+	return false
+}
+
+func pointsInBox(ps []orb.Point, b orb.Bound) bool {
+	for _, p := range ps {
+		if b.Min[0] <= p[0] && p[0] <= b.Max[0] && b.Min[1] <= p[1] && p[1] <= b.Max[1] {
+			return true
+		}
+	}
+	return false
+}
+
+// lineBoxRelate is boxRelate for a line none of whose vertices is in b: it
+// meets b when a segment does.
+func lineBoxRelate(l []orb.Point, b orb.Bound) (hit, sure bool) {
+	if len(l) < 2 {
+		return false, true // empty, or a point outside b
+	}
+	sure = true
+	for i := 1; i < len(l); i++ {
+		switch segmentBox(l[i-1], l[i], b) {
+		case 1:
+			return true, true
+		case 0:
+			sure = false
+		}
+	}
+	return false, sure
+}
+
+// ringCrossesBox reports whether an edge of the closed ring r plainly meets b.
+func ringCrossesBox(r orb.Ring, b orb.Bound) bool {
+	for i := range r {
+		j := i + 1
+		if j == len(r) {
+			j = 0
+		}
+		if segmentBox(r[i], r[j], b) == 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// orientErrBound is Shewchuk's bound on the relative rounding error of the
+// floating-point orientation determinant (as geo uses it).
+const orientErrBound = (3 + 16*0x1p-53) * 0x1p-53
+
+// segmentBox tells whether the closed segment pq meets the closed box b by
+// separating axes: the two of the box and the normal of the segment. It is 1
+// when they surely meet, -1 when they surely do not and 0 when a corner of b
+// lies too close to the line through p and q for floating point to tell.
+func segmentBox(p, q orb.Point, b orb.Bound) int {
+	if max(p[0], q[0]) < b.Min[0] || min(p[0], q[0]) > b.Max[0] || max(p[1], q[1]) < b.Min[1] || min(p[1], q[1]) > b.Max[1] {
+		return -1
+	}
+	dx, dy := q[0]-p[0], q[1]-p[1]
+	pos, neg, unsure := false, false, false
+	for _, c := range [4]orb.Point{b.Min, {b.Max[0], b.Min[1]}, b.Max, {b.Min[0], b.Max[1]}} {
+		left, right := dx*(c[1]-p[1]), dy*(c[0]-p[0])
+		det, sum := left-right, math.Abs(left)+math.Abs(right)
+		switch bound := orientErrBound * sum; {
+		case !(sum > 1e-280 && sum < 1e300): // out of the bound's range, or NaN
+			unsure = true
+		case det > bound:
+			pos = true
+		case det < -bound:
+			neg = true
+		default:
+			unsure = true
+		}
+	}
+	switch {
+	case pos && neg:
+		return 1 // the line splits the box and the bounds overlap
+	case unsure:
+		return 0
+	}
+	return -1 // every corner strictly on one side
 }
 
 // matchPoint is match for an entity that is a point now (p), without making

@@ -2,8 +2,11 @@ package twin
 
 import (
 	"context"
+	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"citytwin/geo"
 
 	"github.com/paulmach/orb"
 )
@@ -163,5 +166,78 @@ func TestGetAtFollowsVersions(t *testing.T) {
 				t.Fatalf("%s: version %d numbered %d", id, i+1, h.Version)
 			}
 		}
+	}
+}
+
+// TestBoxRelateMatchesIntersects holds the bbox fast path to the exact test:
+// whenever it is sure, geo.Intersects agrees. Coordinates come from a small
+// grid (vertices on box edges and corners, collinear edges) or anywhere in a
+// city, where floating point cannot tell a corner from an edge.
+func TestBoxRelateMatchesIntersects(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 8))
+	grid := func() orb.Point { return orb.Point{float64(r.IntN(9)), float64(r.IntN(9))} }
+	city := func() orb.Point { return orb.Point{24.94 + r.Float64()*1e-3, 60.17 + r.Float64()*1e-3} }
+	for _, world := range []struct {
+		name string
+		pt   func() orb.Point
+	}{{"grid", grid}, {"city", city}} {
+		t.Run(world.name, func(t *testing.T) {
+			pt := world.pt
+			pts := func() []orb.Point {
+				ps := make([]orb.Point, r.IntN(6))
+				for i := range ps {
+					ps[i] = pt()
+				}
+				return ps
+			}
+			poly := func() orb.Polygon {
+				p := orb.Polygon{}
+				for range r.IntN(3) {
+					ring := orb.Ring(pts())
+					if len(ring) > 0 && r.IntN(2) == 0 {
+						ring = append(ring, ring[0])
+					}
+					p = append(p, ring)
+				}
+				return p
+			}
+			sure, hits := 0, 0
+			for range 100_000 {
+				var g orb.Geometry
+				switch r.IntN(6) {
+				case 0:
+					g = poly()
+				case 1:
+					g = orb.MultiPolygon{poly(), poly()}
+				case 2:
+					g = orb.LineString(pts())
+				case 3:
+					g = orb.MultiLineString{pts(), pts()}
+				case 4:
+					g = orb.MultiPoint(pts())
+				default:
+					g = orb.Ring(pts())
+				}
+				a, b := pt(), pt()
+				box := orb.Bound{Min: orb.Point{min(a[0], b[0]), min(a[1], b[1])}, Max: orb.Point{max(a[0], b[0]), max(a[1], b[1])}}
+				hit, ok := boxRelate(g, box)
+				if !ok {
+					continue
+				}
+				sure++
+				if hit {
+					hits++
+				}
+				if want := geo.Intersects(g, box); hit != want {
+					t.Fatalf("boxRelate(%v, %v) = %v, geo.Intersects = %v", g, box, hit, want)
+				}
+				if got := intersectsBox(g, box); got != hit {
+					t.Fatalf("intersectsBox(%v, %v) = %v, want %v", g, box, got, hit)
+				}
+			}
+			if sure < 30_000 || hits < 10_000 || sure-hits < 5_000 {
+				t.Fatalf("%d sure, %d hits: the test does not test", sure, hits)
+			}
+		})
 	}
 }

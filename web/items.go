@@ -36,13 +36,9 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request) {
 	base := s.base(r)
 	fc := FeatureCollection{
 		Type:           "FeatureCollection",
-		Features:       make([]Feature, len(res.Entities)),
 		NumberMatched:  res.Matched,
 		NumberReturned: len(res.Entities),
 		TimeStamp:      s.now().UTC().Format(time.RFC3339Nano),
-	}
-	for i := range res.Entities {
-		fc.Features[i] = featureOf(&res.Entities[i])
 	}
 	path := collectionPath(id) + "/items"
 	fc.Links = append(fc.Links, Link{Href: href(base, path, v), Rel: "self", Type: ContentTypeGeoJSON, Title: "This page"})
@@ -52,7 +48,7 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request) {
 		fc.Links = append(fc.Links, Link{Href: href(base, path, next), Rel: "next", Type: ContentTypeGeoJSON, Title: "The next page"})
 	}
 	fc.Links = append(fc.Links, Link{Href: base + collectionPath(id), Rel: "collection", Type: ContentTypeJSON, Title: "The collection"})
-	s.writeJSON(w, r, ContentTypeGeoJSON, fc)
+	s.writeEntities(w, r, &fc, res.Entities, "")
 }
 
 // item serves /collections/{collectionId}/items/{featureId}.

@@ -15,12 +15,12 @@ func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
 	if !jsonOnly(w, r) {
 		return
 	}
-	s.writeJSON(w, r, ContentTypeOpenAPI, openAPIDoc(s.base(r), s.cfg, s.gateway != nil))
+	s.writeJSON(w, r, ContentTypeOpenAPI, openAPIDoc(s.base(r), s.cfg, s.gateway != nil, s.fences != nil))
 }
 
 // openAPIDoc describes exactly the endpoints and parameters this server serves.
 // writes adds the write side (WithIngest).
-func openAPIDoc(base string, cfg Config, writes bool) obj {
+func openAPIDoc(base string, cfg Config, writes, fences bool) obj {
 	ref := func(kind, name string) obj { return obj{"$ref": "#/components/" + kind + "/" + name} }
 	content := func(mediaType, schema string) obj {
 		return obj{mediaType: obj{"schema": ref("schemas", schema)}}
@@ -235,6 +235,9 @@ func openAPIDoc(base string, cfg Config, writes bool) obj {
 			"invalid-params": obj{"type": "array", "items": obj{"type": "object", "properties": obj{"name": str, "reason": str}}}}},
 	}
 	restOpenAPI(paths, params, schemas, writes)
+	if fences {
+		fenceOpenAPI(paths, schemas)
+	}
 
 	doc := obj{
 		"openapi": "3.0.3",

@@ -1,12 +1,12 @@
 package web
 
 import (
-	"encoding/json"
 	"math"
 	"net/http"
 	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"citytwin/twin"
 )
 
 // The REST API answers with large arrays of numbers (time series, the latest
@@ -42,51 +42,14 @@ func appendTime(b []byte, ns int64) []byte {
 
 // appendString writes s as a JSON string, as encoding/json does without HTML
 // escaping.
-func appendString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
-			q, _ := json.Marshal(s) // rare: fall back for escapes and non-ASCII
-			return appendJSONUnescapeHTML(b, q)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
-}
-
-// appendJSONUnescapeHTML appends encoding/json output, undoing its HTML escapes
-// of <, > and & (the API's encoders do not escape HTML).
-func appendJSONUnescapeHTML(b, q []byte) []byte {
-	for i := 0; i < len(q); i++ {
-		if q[i] == '\\' && i+5 < len(q) && q[i+1] == 'u' && q[i+2] == '0' && q[i+3] == '0' {
-			switch string(q[i+4 : i+6]) {
-			case "3c":
-				b = append(b, '<')
-				i += 5
-				continue
-			case "3e":
-				b = append(b, '>')
-				i += 5
-				continue
-			case "26":
-				b = append(b, '&')
-				i += 5
-				continue
-			}
-		}
-		if q[i] == '\\' && i+1 < len(q) { // keep any other escape whole
-			b = append(b, q[i], q[i+1])
-			i++
-			continue
-		}
-		b = append(b, q[i])
-	}
-	return b
-}
+func appendString(b []byte, s string) []byte { return appendJSONString(b, s, false) }
 
 // writeBytes sends an encoded JSON body.
 func writeBytes(w http.ResponseWriter, contentType string, status int, body []byte) {
-	w.Header().Set("Content-Type", contentType)
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	// Known in advance: one write, no chunked framing.
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
@@ -96,4 +59,28 @@ func appendInt(b []byte, n int64) []byte { return strconv.AppendInt(b, n, 10) }
 // writeFeatures sends a page of features.
 func (s *Server) writeFeatures(w http.ResponseWriter, r *http.Request, page *entityPage) {
 	s.writeJSON(w, r, ContentTypeGeoJSON, page)
+}
+
+// writeEntities sends fc with the features of entities, encoded as featureOf
+// would make them but without making them; next is the next member of an
+// entityPage ("" for none, or for a FeatureCollection).
+func (s *Server) writeEntities(w http.ResponseWriter, r *http.Request, fc *FeatureCollection, entities []twin.Entity, next string) {
+	bp := getBuf()
+	defer putBuf(bp)
+	b, err := appendEntityCollection((*bp)[:0], fc, entities, next)
+	*bp = b
+	if err == nil {
+		writeBytes(w, ContentTypeGeoJSON, http.StatusOK, b)
+		return
+	}
+	// Something only encoding/json knows how to write, or to refuse.
+	fc.Features = make([]Feature, len(entities))
+	for i := range entities {
+		fc.Features[i] = featureOf(&entities[i])
+	}
+	if next != "" {
+		s.writeFeatures(w, r, &entityPage{FeatureCollection: *fc, Next: next})
+		return
+	}
+	s.writeJSON(w, r, ContentTypeGeoJSON, fc)
 }

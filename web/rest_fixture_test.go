@@ -59,7 +59,8 @@ func newRESTFixture(t *testing.T) *restFixture {
 	}
 	t.Cleanup(func() { b.Close() })
 	gw := gateway.New(gateway.Config{}, b, fx.store, ingest.NewDeadLetters(10), nil)
-	s, err := New(DefaultConfig(), fx.store, slog.New(slog.DiscardHandler), WithIngest(gw, b))
+	fences := startFences(t, fx.store)
+	s, err := New(DefaultConfig(), fx.store, slog.New(slog.DiscardHandler), WithIngest(gw, b), WithFences(fences))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -184,6 +184,10 @@ func TestOpenAPIRoutes(t *testing.T) {
 		"get /api/v1/latest":                        {{target: "/api/v1/latest?metric=pm25&kind=sensor", status: 200}, {target: "/api/v1/latest?metric=pm25&format=columns", status: 200}},
 		"get /api/v1/aggregate":                     {{target: "/api/v1/aggregate?metric=pm25&by=time&step=1h", status: 200}, {target: "/api/v1/aggregate?metric=pm25", status: 200}},
 		"get /api/v1/h3":                            {{target: "/api/v1/h3?res=8&metric=pm25", status: 200}},
+		"get /api/v1/geofences/events":              {{target: "/api/v1/geofences/events?after=0&limit=10", status: 200}, {target: "/api/v1/geofences/events?kind=leave", status: 400}},
+		"get /api/v1/geofences/endpoints":           {{target: "/api/v1/geofences/endpoints", status: 200}},
+		"post /api/v1/geofences/endpoints":          {{method: "POST", target: "/api/v1/geofences/endpoints", body: `{"id":"ops","kind":"webhook","url":"http://127.0.0.1:9/hook"}`, status: 201}, {method: "POST", target: "/api/v1/geofences/endpoints", body: `{"id":"x","kind":"pigeon"}`, status: 422}},
+		"delete /api/v1/geofences/endpoints/{id}":   {{method: "DELETE", target: "/api/v1/geofences/endpoints/nope", status: 404}},
 		"get /api/v1/h3/cells":                      {{target: "/api/v1/h3/cells?res=8&bbox=13.4,52.5,13.42,52.51", status: 200}},
 	}
 	for _, key := range ops {

@@ -151,24 +151,20 @@ func (s *Server) answerQuery(w http.ResponseWriter, r *http.Request, q twin.Quer
 		s.queryError(w, r, err)
 		return
 	}
-	page := entityPage{FeatureCollection: FeatureCollection{
+	fc := FeatureCollection{
 		Type:           "FeatureCollection",
-		Features:       make([]Feature, len(res.Entities)),
 		NumberMatched:  res.Matched,
 		NumberReturned: len(res.Entities),
 		TimeStamp:      s.now().UTC().Format(time.RFC3339Nano),
 		Links:          []Link{},
-	}, Next: res.Next}
-	for i := range res.Entities {
-		page.Features[i] = featureOf(&res.Entities[i])
 	}
 	if self != "" {
-		page.Links = append(page.Links, Link{Href: self, Rel: "self", Type: ContentTypeGeoJSON, Title: "This page"})
+		fc.Links = append(fc.Links, Link{Href: self, Rel: "self", Type: ContentTypeGeoJSON, Title: "This page"})
 	}
 	if res.Next != "" && nextHref != nil {
-		page.Links = append(page.Links, Link{Href: nextHref(res.Next), Rel: "next", Type: ContentTypeGeoJSON, Title: "The next page"})
+		fc.Links = append(fc.Links, Link{Href: nextHref(res.Next), Rel: "next", Type: ContentTypeGeoJSON, Title: "The next page"})
 	}
-	s.writeFeatures(w, r, &page)
+	s.writeEntities(w, r, &fc, res.Entities, res.Next)
 }
 
 // nearest serves GET /api/v1/nearest: the k entities nearest to a point, with

@@ -12,6 +12,7 @@ import (
 	"citytwin/ingest"
 	"citytwin/ingest/gateway"
 	"citytwin/twin"
+	"citytwin/twin/fence"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -30,6 +31,7 @@ type Server struct {
 	http    *httpMetrics
 
 	validators map[twin.Kind]Validator
+	fences     *fence.Engine    // nil: no geofence events or endpoints
 	gateway    *gateway.Gateway // nil: the API is read-only
 	sink       ingest.Sink
 	collectors []prometheus.Collector
@@ -52,10 +54,17 @@ func New(cfg Config, store *twin.Store, log *slog.Logger, opts ...Option) (*Serv
 	}
 	s.auth = &authenticator{tokens: cfg.Tokens, publicRead: cfg.PublicRead}
 	s.http = newHTTPMetrics()
-	mux := s.routes()
-	s.handler = logRequests(log, s.cors(authorize(s.auth, limitTime(s,
-		limitBodies(cfg.MaxBodyBytes, cfg.MaxImportBytes, s.http.instrument(mux, problemMux(mux)))))))
+	s.handler = s.middleware(s.routes())
 	return s, nil
+}
+
+// middleware wraps the routes in what every request goes through, outermost
+// first: the request log (and panic handler), CORS, authentication, the
+// request timeout, the body limit, the HTTP metrics and problem answers to
+// what no route serves.
+func (s *Server) middleware(mux *http.ServeMux) http.Handler {
+	return logRequests(s.log, s.cors(authorize(s.auth, limitTime(s,
+		limitBodies(s.cfg.MaxBodyBytes, s.cfg.MaxImportBytes, s.http.instrument(mux, problemMux(mux)))))))
 }
 
 // Handler serves the API.
@@ -104,6 +113,12 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET /api/v1/aggregate", s.aggregate)
 	mux.HandleFunc("GET /api/v1/h3", s.h3Aggregate)
 	mux.HandleFunc("GET /api/v1/h3/cells", s.h3Cells)
+	if s.fences != nil {
+		mux.HandleFunc("GET /api/v1/geofences/events", s.fenceEvents)
+		mux.HandleFunc("GET /api/v1/geofences/endpoints", s.listEndpoints)
+		mux.HandleFunc("POST /api/v1/geofences/endpoints", s.postEndpoint)
+		mux.HandleFunc("DELETE /api/v1/geofences/endpoints/{id}", s.deleteEndpoint)
+	}
 	if s.gateway != nil {
 		mux.HandleFunc("POST /api/v1/observations", s.postObservations)
 		mux.HandleFunc("POST /api/v1/entities", s.postEntities)
@@ -124,17 +139,22 @@ func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, contentType s
 
 // writeJSONStatus is writeJSON with another status than 200.
 func (s *Server) writeJSONStatus(w http.ResponseWriter, r *http.Request, contentType string, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		s.log.Error("encode response", "path", r.URL.Path, "err", err)
-		writeProblem(w, internalProblem(r))
-		return
+	bp := getBuf()
+	defer putBuf(bp)
+	b, err := appendJSON((*bp)[:0], v)
+	if err != nil {
+		buf := bytes.NewBuffer(b[:0])
+		enc := json.NewEncoder(buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			s.log.Error("encode response", "path", r.URL.Path, "err", err)
+			writeProblem(w, internalProblem(r))
+			return
+		}
+		b = buf.Bytes()
 	}
-	w.Header().Set("Content-Type", contentType)
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	*bp = b
+	writeBytes(w, contentType, status, b)
 }
 
 // queryError answers a failed twin query: a bad cursor or query is the client's

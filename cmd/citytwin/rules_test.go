@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	paho5 "github.com/eclipse/paho.golang/paho"
 )
 
 func put(t *testing.T, url, body string) (int, string) {
@@ -76,4 +80,61 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// A geofence over the demo city's centre reports vehicles coming and going, over
+// the events API and as MQTT messages on the embedded broker.
+func TestServeGeofenceEventsOverHTTPAndMQTT(t *testing.T) {
+	base, addr := startServeMQTT(t, "--demo", "--tick", "100ms", "--mqtt", "127.0.0.1:0")
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, 100)
+	c := paho5.NewClient(paho5.ClientConfig{ClientID: "ops-screen", Conn: conn,
+		OnPublishReceived: []func(paho5.PublishReceived) (bool, error){func(p paho5.PublishReceived) (bool, error) {
+			select {
+			case got <- p.Packet.Topic + " " + string(p.Packet.Payload):
+			default:
+			}
+			return true, nil
+		}}})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := c.Connect(ctx, &paho5.Connect{ClientID: "ops-screen", KeepAlive: 30, CleanStart: true}); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Disconnect(&paho5.Disconnect{})
+	if _, err := c.Subscribe(ctx, &paho5.Subscribe{Subscriptions: []paho5.SubscribeOptions{{Topic: "citytwin/events/geofence/#", QoS: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post(base+"/api/v1/geofences/endpoints", "application/json", strings.NewReader(`{"id":"screen","kind":"mqtt"}`))
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("add mqtt endpoint: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	code, body := put(t, base+"/api/v1/entities/fence:centre", `{"type":"Feature","geometry":{"type":"Point","coordinates":[24.94,60.17]},
+		"properties":{"kind":"geofence","name":"centre","fence.radius":600,"fence.kinds":"vehicle","fence.events":"enter,exit"}}`)
+	if code != http.StatusCreated {
+		t.Fatalf("put fence: %d %s", code, body)
+	}
+	select {
+	case m := <-got:
+		if !strings.HasPrefix(m, "citytwin/events/geofence/fence:centre {") || !strings.Contains(m, `"object":"synth:`) {
+			t.Errorf("message %q", m)
+		}
+	case <-ctx.Done():
+		t.Fatal("no geofence event over MQTT in 30 s")
+	}
+	var page struct {
+		Events []struct {
+			Seq   uint64 `json:"seq"`
+			Fence string `json:"fence"`
+			Kind  string `json:"kind"`
+		} `json:"events"`
+	}
+	getJSON(t, base+"/api/v1/geofences/events?after=0&limit=5", 200, &page)
+	if len(page.Events) == 0 || page.Events[0].Fence != "fence:centre" || page.Events[0].Seq != 1 {
+		t.Errorf("events %+v", page.Events)
+	}
 }

@@ -152,6 +152,16 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	opts = append(opts, alertOpts...)
+	fences, closeFences, err := geofences(store, *sf.data, broker, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := closeFences(); err != nil {
+			log.Error("close geofences", "err", err)
+		}
+	}()
+	opts = append(opts, web.WithFences(fences))
 	srv, err := web.New(webCfg, store, log, opts...)
 	if err != nil {
 		return err
@@ -225,6 +235,11 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	wg.Go(func() {
 		if err := runAlerts(ctx); err != nil {
 			errc <- fmt.Errorf("alerts: %w", err)
+		}
+	})
+	wg.Go(func() {
+		if err := fences.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			errc <- fmt.Errorf("geofences: %w", err)
 		}
 	})
 	wg.Go(func() {
