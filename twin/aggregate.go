@@ -144,6 +144,13 @@ func (s *Store) valueOf(src valueSource, slot uint32, st *state, at int64) (floa
 }
 
 // AggregateCells summarises a metric per H3 cell at a.Res, cells sorted.
+//
+// An entity belongs to the cell at a.Res that is the ancestor of its point's
+// resolution-15 cell (H3's hierarchy), which is also how Query.Cells selects.
+// Near a cell's edge this can differ from the cell that geo.Cell(p, a.Res)
+// computes directly, since a coarse H3 cell does not exactly cover its
+// children; the hierarchy keeps every level consistent (the children's sums
+// add up to the parent's), which the direct cells would not.
 func (s *Store) AggregateCells(ctx context.Context, a Aggregate) ([]CellValue, error) {
 	if err := a.validate(); err != nil {
 		return nil, err

@@ -34,7 +34,7 @@ type Query struct {
 	Within     orb.Geometry // entities wholly inside this (multi)polygon
 	Intersects orb.Geometry // entities that share a point with this geometry
 	Near       *Circle      // entities within Radius metres (to the real geometry)
-	Cells      []h3.Cell    // entities whose point (or centre) lies in any of these cells, any resolution
+	Cells      []h3.Cell    // entities whose point (or centre) lies in any of these cells, any resolution, by H3's hierarchy (see AggregateCells)
 	Where      []Filter
 	// Match, when set, is a last test on each entity that passes every other
 	// condition (e.g. a compiled CQL2 filter). It sees the entity as of At (in an
