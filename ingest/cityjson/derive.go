@@ -12,7 +12,7 @@ import (
 //  1. 3DBAG attributes win when present: Ground = b3_h_maaiveld, Top =
 //     b3_h_dak_max, RoofHeight = b3_h_dak_max - b3_h_dak_min (all NAP metres).
 //  2. Else the geometry chosen for the footprint: Ground is the lowest z of its
-//     footprint surfaces (rule 1-2 of footprint.go) or of all its vertices, Top
+//     footprint surfaces (rules 1-2 of footprint.go) or else of all its vertices, Top
 //     its highest z, RoofHeight the z range of its RoofSurface surfaces.
 //  3. An object without geometry (a 3DBAG Building whose geometry sits in its
 //     BuildingPart) takes the union of its children's footprints, the lowest
@@ -91,9 +91,9 @@ func (b *builder) derive(o *Object) error {
 		surfs, rule := footprintSurfaces(g, v, sc.surfs)
 		sc.surfs = surfs
 		var mp orb.MultiPolygon
-		if rule > 0 {
+		if rule != ruleNone {
 			mp = sc.dissolve(surfs, v, b.canonical())
-			if rule <= 2 {
+			if rule == ruleGround || rule == ruleBottom {
 				ground = math.Inf(1)
 				for _, s := range surfs {
 					for _, i := range s.Rings[0] {
@@ -101,6 +101,9 @@ func (b *builder) derive(o *Object) error {
 					}
 				}
 			}
+		}
+		if len(mp) == 0 && isSolid(g) {
+			mp, _ = sc.projected(g, v, b.canonical())
 		}
 		if len(mp) == 0 {
 			if hull := sc.hullOf(g, v); hull != nil {

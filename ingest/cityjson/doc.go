@@ -7,7 +7,11 @@
 // (MultiPoint, MultiLineString, MultiSurface, CompositeSurface, Solid,
 // MultiSolid, CompositeSolid, GeometryInstance of a template) at every LoD with
 // its semantic surfaces, and derives per object a WGS84 footprint and heights
-// (rules in footprint.go and derive.go).
+// (rules in footprint.go and derive.go). The footprint rules, first match
+// wins: GroundSurface semantics; the downward faces of a solid; the union of
+// a solid's upward faces (roofs), if their projections tile; the bottom edges
+// of a solid's walls, if they chain into simple rings; the non-vertical
+// surfaces of a MultiSurface; the convex hull.
 //
 // Entities: id IDPrefix+object id ("cityjson:NL.IMBAG.Pand.0503100000028341"),
 // kind KindOf(type) (building, building_part, road, water_body, land_use, ...),

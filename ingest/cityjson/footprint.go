@@ -11,27 +11,52 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// Footprint rules, in local 2D coordinates (see Object.Footprint):
+// Footprint rules, in local 2D coordinates (see Object.Footprint), tried in
+// this order; the first that gives a footprint wins:
 //
 //  1. the surfaces with semantic type GroundSurface, if the geometry has any;
 //  2. else, for solids, the surfaces of the exterior shell that face down
 //     (shells are oriented outwards, so their normal has z < 0): for an LoD1
 //     block that is its bottom face, for a triangulated solid its bottom triangles;
-//  3. else, for MultiSurface/CompositeSurface, every surface that is not vertical
+//  3. else, for solids, the union of the surfaces of the exterior shell that face
+//     up (the roofs), projected to 2D: for a 2.5D building they cover the
+//     footprint exactly once. Solids without a bottom face (the LoD1 blocks of
+//     3dfier, walls and roofs only) come here. The projections are dissolved as
+//     below and kept only if they tile: every edge left once, the edges chained
+//     into rings that neither cross nor touch but at shared vertices, and no
+//     exterior inside another (see simpleRings) — so the area is the sum of the
+//     roofs' areas. Overhangs or roofs over roofs overlap and fail this rule;
+//  4. else, for solids, the lowest edges of the vertical surfaces of the exterior
+//     shell (both ends within wallBaseTolerance of the surface's lowest z: the
+//     bottom edge of a wall, none for the upper triangle of a triangulated wall),
+//     projected and chained into rings, under the same test as rule 3;
+//  5. else, for MultiSurface/CompositeSurface, every surface that is not vertical
 //     (a 2.5D road, land-use or water surface is its own footprint; for a roof and
 //     walls without semantics it is the roof seen from above);
-//  4. else the 2D convex hull of all vertices (all surfaces vertical).
+//  6. else the 2D convex hull of all vertices (all surfaces vertical, or a solid
+//     whose roofs overlap and whose walls do not close).
 //
-// The polygons found are dissolved into one MultiPolygon: shared edges cancel
-// and the remaining edges are chained into rings, exteriors counter-clockwise
-// and holes clockwise. If the edges do not chain (overlapping or non-matching
-// surfaces) the polygons are kept undissolved.
+// The polygons of rules 1, 2 and 5 are dissolved into one MultiPolygon: shared
+// edges cancel and the remaining edges are chained into rings, exteriors
+// counter-clockwise and holes clockwise. If the edges do not chain (overlapping
+// or non-matching surfaces) the polygons are kept undissolved.
 //
 // Points and lines have no footprint polygon: MultiPoint gives the points,
 // MultiLineString the lines.
 
-// footprintSurfaces picks surfaces of g by the rules above, appended to dst;
-// rule is 1..3, or 0 when none apply.
+// The footprint rules by number.
+const (
+	ruleNone     = iota
+	ruleGround   // 1: GroundSurface semantics
+	ruleBottom   // 2: downward faces of a solid
+	ruleRoof     // 3: union of the upward faces of a solid
+	ruleWallBase // 4: bottom edges of the walls of a solid
+	ruleFlat     // 5: non-vertical surfaces of a surface geometry
+	ruleHull     // 6: convex hull
+)
+
+// footprintSurfaces picks surfaces of g by rules 1, 2 and 5, appended to dst;
+// rule is ruleGround, ruleBottom, ruleFlat, or ruleNone when none apply.
 func footprintSurfaces(g *Geometry, verts []float64, dst []*Surface) ([]*Surface, int) {
 	out := dst[:0]
 	for i := range g.Surfaces {
@@ -40,9 +65,9 @@ func footprintSurfaces(g *Geometry, verts []float64, dst []*Surface) ([]*Surface
 		}
 	}
 	if len(out) > 0 {
-		return out, 1
+		return out, ruleGround
 	}
-	solid := g.Type == "Solid" || g.Type == "MultiSolid" || g.Type == "CompositeSolid"
+	solid := isSolid(g)
 	for i := range g.Surfaces {
 		s := &g.Surfaces[i]
 		if solid && s.Shell != 0 {
@@ -58,12 +83,16 @@ func footprintSurfaces(g *Geometry, verts []float64, dst []*Surface) ([]*Surface
 		}
 	}
 	if len(out) == 0 {
-		return out, 0
+		return out, ruleNone
 	}
 	if solid {
-		return out, 2
+		return out, ruleBottom
 	}
-	return out, 3
+	return out, ruleFlat
+}
+
+func isSolid(g *Geometry) bool {
+	return g.Type == "Solid" || g.Type == "MultiSolid" || g.Type == "CompositeSolid"
 }
 
 // normal of a ring by Newell's method (not normalised; its length is twice the
@@ -162,6 +191,32 @@ func dissolve(surfs []*Surface, v []float64, canon []int32) orb.MultiPolygon {
 }
 
 func (sc *scratch) dissolve(surfs []*Surface, v []float64, canon []int32) orb.MultiPolygon {
+	sc.addSurfaces(surfs, v, canon)
+	t := &sc.edges
+	rem := sc.rem[:0] // directed edges a<<32 | b left after cancelling
+	for _, k := range t.used {
+		net := t.net[k]
+		lo, hi := t.keys[k]>>32, t.keys[k]&(1<<32-1)
+		for ; net > 0; net-- {
+			rem = append(rem, lo<<32|hi)
+		}
+		for ; net < 0; net++ {
+			rem = append(rem, hi<<32|lo)
+		}
+	}
+	slices.Sort(rem)
+	sc.rem = rem
+	rings, ok := chain(rem, v, sc)
+	if !ok {
+		return rawPolygons(surfs, v)
+	}
+	return assemble(rings)
+}
+
+// addSurfaces resets the edge table and counts in it the edges of surfs
+// projected to 2D, every ring turned so that exteriors run counter-clockwise
+// and holes clockwise.
+func (sc *scratch) addSurfaces(surfs []*Surface, v []float64, canon []int32) {
 	n := 0
 	for _, s := range surfs {
 		for _, r := range s.Rings {
@@ -211,24 +266,6 @@ func (sc *scratch) dissolve(surfs []*Surface, v []float64, canon []int32) orb.Mu
 		}
 	}
 	sc.ids = ids
-	rem := sc.rem[:0] // directed edges a<<32 | b left after cancelling
-	for _, k := range t.used {
-		net := t.net[k]
-		lo, hi := t.keys[k]>>32, t.keys[k]&(1<<32-1)
-		for ; net > 0; net-- {
-			rem = append(rem, lo<<32|hi)
-		}
-		for ; net < 0; net++ {
-			rem = append(rem, hi<<32|lo)
-		}
-	}
-	slices.Sort(rem)
-	sc.rem = rem
-	rings, ok := chain(rem, v, sc)
-	if !ok {
-		return rawPolygons(surfs, v)
-	}
-	return assemble(rings)
 }
 
 // edgeTable counts undirected edges by open addressing: key lo<<32 | hi

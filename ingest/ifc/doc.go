@@ -40,12 +40,23 @@
 // solids (rectangle, circle as a 32-gon, arbitrary closed polyline or
 // indexed poly-curve profiles, derived profiles), boolean clipping results
 // (their first operand), faceted B-reps, mapped items (without their
-// scale), curve sets and bounding boxes all give points. A storey's
-// footprint is the convex hull — not the union — of the points of its
-// walls, slabs (roof slabs excepted) and columns; failing those, of all its
-// elements and spaces. A building's footprint is the hull of its storeys';
-// a space's the hull of its own geometry, else its storey's. So an L-shaped
-// building becomes its convex hull.
+// scale), curve sets and bounding boxes all give points.
+//
+// Footprints are outlines in plan (plan.go, union.go). Every solid of an
+// element gives a plan polygon: an extrusion along world z of a flat profile
+// (walls, slabs, spaces) its profile, exactly; a faceted B-rep the union of
+// its faces seen from above; anything else (tilted extrusions, boxes, …) the
+// convex hull of its points, which is exact for convex profiles; a boolean
+// result its first operand. A storey's footprint is the outer ring of the
+// union (Outline) of the plans of its walls, slabs (roof slabs excepted, as
+// they overhang) and columns; failing those, of all its elements and spaces.
+// A building's footprint is the outline of its storeys'; a space's the
+// outline of its own geometry, else its storey's. Holes of the union (rooms
+// enclosed by walls, courtyards) are filled, as a footprint is one ring. The
+// convex hull of the same points is the last resort, taken when the union
+// falls apart into several pieces or cannot be chained. For AC20-FZK-Haus the
+// storeys and the building are the 12 m × 10 m rectangle of the outer wall
+// faces, and the L-shaped hall (a B-rep) is no longer its hull.
 //
 // World metres become WGS84 in one of two ways. With an IfcMapConversion,
 // x and y are rotated by XAxisAbscissa/XAxisOrdinate, scaled and shifted by

@@ -8,8 +8,8 @@ import (
 )
 
 // ConvexHull is the counter-clockwise convex hull of pts as a closed ring, nil
-// when the points span no area. It stands in for the union of footprints: a
-// storey's outline is the hull of its walls and slabs.
+// when the points span no area. It is the last-resort footprint, when the
+// union of plans (Outline) does not give one ring.
 func ConvexHull(pts []orb.Point) orb.Ring {
 	ps := make([]orb.Point, 0, len(pts))
 	for _, p := range pts {

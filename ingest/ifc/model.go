@@ -44,7 +44,7 @@ type MapConversion struct {
 // Space is an IfcSpace.
 type Space struct {
 	Object
-	Footprint orb.Ring // world metres; nil when no geometry was usable
+	Footprint orb.Ring // world metres: outline of its geometry (see outlineOf); nil when none was usable
 	Area      float64  // m², from a NetFloorArea/GrossFloorArea quantity; 0 if none
 }
 
@@ -52,7 +52,7 @@ type Space struct {
 type Storey struct {
 	Object
 	Elevation float64  // metres, the Elevation attribute (else placement z)
-	Footprint orb.Ring // world metres: hull of its walls, slabs and columns
+	Footprint orb.Ring // world metres: outline of its walls, slabs and columns (see outlineOf)
 	Top       float64  // world z of the highest point of its elements, metres
 	Spaces    []Space
 	Elements  map[string]int // contained elements per STEP type
@@ -62,7 +62,7 @@ type Storey struct {
 type Building struct {
 	Object
 	Address   string
-	Footprint orb.Ring // world metres: hull of the storey footprints
+	Footprint orb.Ring // world metres: outline of the storey footprints (see outlineOf)
 	Base      float64  // world z of the lowest storey, metres
 	Height    float64  // top of the highest element above Base, metres
 	Storeys   []Storey // by elevation
@@ -458,6 +458,7 @@ func (b *builder) building(in *Instance, extraStoreys []uint64) Building {
 	bl.Address = b.postalAddress(in.Arg(11))
 	ids := append(b.partsOfType(in.ID, "IFCBUILDINGSTOREY"), extraStoreys...)
 	var all []orb.Point
+	var plans []orb.Ring
 	top := math.Inf(-1)
 	for _, id := range ids {
 		st := b.storey(b.f.Get(id))
@@ -465,6 +466,9 @@ func (b *builder) building(in *Instance, extraStoreys []uint64) Building {
 			bl.Elements[k] += n
 		}
 		all = append(all, st.Footprint...)
+		if st.Footprint != nil {
+			plans = append(plans, st.Footprint)
+		}
 		if st.Top > top {
 			top = st.Top
 		}
@@ -479,7 +483,7 @@ func (b *builder) building(in *Instance, extraStoreys []uint64) Building {
 		}
 	}
 	sort.SliceStable(bl.Storeys, func(i, j int) bool { return bl.Storeys[i].Elevation < bl.Storeys[j].Elevation })
-	bl.Footprint = ConvexHull(all)
+	bl.Footprint = outlineOf(plans, all)
 	if len(bl.Storeys) > 0 {
 		bl.Base = b.g.productPlacement(b.f.Get(bl.Storeys[0].StepID)).O[2]
 	} else {
@@ -518,6 +522,27 @@ func (b *builder) partsOfType(whole uint64, typ string) []uint64 {
 	return out
 }
 
+// outlineOf is the footprint rule for storeys, buildings and spaces: the
+// outline of the union of the plans (Outline) when it is one piece, else the
+// convex hull of pts (plans that fall apart, or no plans), else nil.
+func outlineOf(plans []orb.Ring, pts []orb.Point) orb.Ring {
+	if out := Outline(plans); len(out) == 1 {
+		return out[0]
+	}
+	return ConvexHull(pts)
+}
+
+// elementPlans are the plan outlines of an element and of its parts.
+func (b *builder) elementPlans(el *Instance) []orb.Ring {
+	plans := b.g.productPlans(el)
+	for _, p := range b.agg[el.ID] {
+		if part := b.f.Get(p); part != nil && part.ID != el.ID {
+			plans = append(plans, b.g.productPlans(part)...)
+		}
+	}
+	return plans
+}
+
 // elementPoints are an element's world points and those of its parts.
 func (b *builder) elementPoints(el *Instance) []Vec3 {
 	pts := b.g.productPoints(el)
@@ -538,6 +563,7 @@ func (b *builder) storey(in *Instance) Storey {
 	}
 	top := math.Inf(-1)
 	var fp, other []orb.Point
+	var fpPlans, otherPlans []orb.Ring
 	for _, e := range b.cont[in.ID] {
 		el := b.f.Get(e)
 		if el == nil || b.g.spent(1) {
@@ -557,22 +583,27 @@ func (b *builder) storey(in *Instance) Storey {
 		}
 		if footprintTypes[el.Type] && !roof {
 			fp = append(fp, plan...)
+			fpPlans = append(fpPlans, b.elementPlans(el)...)
 		} else {
 			other = append(other, plan...)
+			otherPlans = append(otherPlans, b.elementPlans(el)...)
 		}
 	}
 	var spacePts []orb.Point
 	for _, sid := range b.partsOfType(in.ID, "IFCSPACE") {
 		sp := b.space(b.f.Get(sid))
 		spacePts = append(spacePts, sp.Footprint...)
+		if sp.Footprint != nil {
+			otherPlans = append(otherPlans, sp.Footprint)
+		}
 		st.Spaces = append(st.Spaces, sp.Space)
 		if sp.top > top {
 			top = sp.top
 		}
 	}
-	st.Footprint = ConvexHull(fp)
+	st.Footprint = outlineOf(fpPlans, fp)
 	if st.Footprint == nil {
-		st.Footprint = ConvexHull(append(other, spacePts...))
+		st.Footprint = outlineOf(otherPlans, append(other, spacePts...))
 	}
 	st.Top = top
 	if !finite(top) {
@@ -598,7 +629,7 @@ func (b *builder) space(in *Instance) spaceOut {
 		pts = append(pts, orb.Point{p[0], p[1]})
 		sp.top = math.Max(sp.top, p[2])
 	}
-	sp.Footprint = ConvexHull(pts)
+	sp.Footprint = outlineOf(b.g.productPlans(in), pts)
 	sp.Area = b.area(in.ID)
 	return sp
 }
