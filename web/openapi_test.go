@@ -61,13 +61,17 @@ func TestOpenAPI(t *testing.T) {
 		}
 		documented = append(documented, p)
 		target := strings.NewReplacer("{collectionId}", "buildings", "{featureId}", "osm:way%2F100").Replace(p)
+		if strings.HasSuffix(p, "/tgsequence") { // only moving features have one
+			target = strings.NewReplacer("{collectionId}", "vehicles", "{featureId}", "veh:bus-1").Replace(p)
+		}
 		if r := get(t, h, target); r.status != 200 {
 			t.Errorf("documented %s: GET %s = %d", p, target, r.status)
 		}
 	}
 	slices.Sort(documented)
 	want := []string{"/", "/api", "/api/v1/health", "/collections", "/collections/{collectionId}",
-		"/collections/{collectionId}/items", "/collections/{collectionId}/items/{featureId}", "/collections/{collectionId}/queryables", "/conformance", "/metrics"}
+		"/collections/{collectionId}/items", "/collections/{collectionId}/items/{featureId}",
+		"/collections/{collectionId}/items/{featureId}/tgsequence", "/collections/{collectionId}/queryables", "/conformance", "/metrics"}
 	if !slices.Equal(documented, want) {
 		t.Errorf("documented paths %v, want %v", documented, want)
 	}

@@ -129,6 +129,10 @@ func TestOpenAPIRoutes(t *testing.T) {
 		method, path, _ := strings.Cut(route, " ")
 		key := strings.ToLower(method) + " " + docPath(path)
 		registered[key] = true
+		if key == "get /collections/{collectionId}/items/{featureId}" {
+			// The same route serves a moving feature's track (items.go).
+			registered["get /collections/{collectionId}/items/{featureId}/tgsequence"] = true
+		}
 		item, _ := paths[docPath(path)].(map[string]any)
 		if _, ok := item[strings.ToLower(method)]; !ok {
 			t.Errorf("route %q is not documented", route)
@@ -158,6 +162,8 @@ func TestOpenAPIRoutes(t *testing.T) {
 		"get /collections/{collectionId}/items": {{target: "/collections/buildings/items?limit=2", status: 200},
 			{target: "/collections/buildings/items?filter=" + url.QueryEscape("height > 10 AND S_INTERSECTS(geometry, BBOX(13.3,52.4,13.5,52.6))"), status: 200},
 			{target: "/collections/buildings/items?filter=" + url.QueryEscape("height >"), status: 400}},
+		"get /collections/{collectionId}/items/{featureId}/tgsequence": {{target: "/collections/vehicles/items/veh:bus-1/tgsequence?limit=1", status: 200},
+			{target: "/collections/buildings/items/osm:way%2F101/tgsequence", status: 404}},
 		"get /collections/{collectionId}/queryables":        {{target: "/collections/buildings/queryables", status: 200}, {target: "/collections/nope/queryables", status: 404}},
 		"get /collections/{collectionId}/items/{featureId}": {{target: "/collections/buildings/items/osm:way%2F101", status: 200}},
 		"get /api/v1/health":                                {{target: "/api/v1/health", status: 200}},
