@@ -120,6 +120,9 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := city.Load(ctx, store, nil); err != nil {
 			return fmt.Errorf("load demo city: %w", err)
 		}
+		if _, err := store.ApplyContext(ctx, demoWatchers(city.Config.Center)...); err != nil {
+			return fmt.Errorf("demo geofence and alert rules: %w", err)
+		}
 		log.Info("demo city loaded", "entities", store.Len(), "took_ms", time.Since(start).Milliseconds())
 	}
 
