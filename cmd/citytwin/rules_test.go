@@ -120,7 +120,7 @@ func TestServeGeofenceEventsOverHTTPAndMQTT(t *testing.T) {
 	}
 	select {
 	case m := <-got:
-		if !strings.HasPrefix(m, "citytwin/events/geofence/fence:")  || !strings.Contains(m, `"object":"synth:`) {
+		if !strings.HasPrefix(m, "citytwin/events/geofence/fence:") || !strings.Contains(m, `"object":"synth:`) {
 			t.Errorf("message %q", m)
 		}
 	case <-ctx.Done():
