@@ -82,6 +82,7 @@ type landingData struct {
 	Example                  string // collection id used in the examples
 	BBox                     string // a bbox inside the example collection
 	Instant                  string // an RFC 3339 instant an hour ago
+	Interval                 string // the last hour, as an OGC datetime interval
 }
 
 type landingCollection struct {
@@ -98,6 +99,7 @@ func (s *Server) landingHTML(w http.ResponseWriter, r *http.Request, base string
 		Example:     "buildings",
 		BBox:        "-0.13,51.50,-0.12,51.51",
 		Instant:     s.now().Add(-time.Hour).UTC().Truncate(time.Second).Format(time.RFC3339),
+		Interval:    s.now().Add(-time.Hour).UTC().Truncate(time.Second).Format(time.RFC3339) + "/..",
 	}
 	counts := s.store.Counts()
 	for i, k := range s.store.Kinds() {
@@ -166,7 +168,9 @@ Ask for the twin as it is now, or as it was at any past instant.</p>
 <li><a href="{{.Base}}/collections">/collections</a>: one collection per kind of entity</li>
 <li><a href="{{.Base}}/api/v1/health">/api/v1/health</a>: entities, kinds and the position of the change feed</li>
 <li><a href="{{.Base}}/conformance">/conformance</a>: the OGC conformance classes implemented</li>
-<li><a href="{{.Base}}/api">/api</a>: the OpenAPI 3.0 definition of every endpoint and parameter</li>
+<li><a href="{{.Base}}/api">/api</a>: the OpenAPI 3.0 definition of every endpoint and parameter,
+the REST API under <code>/api/v1</code> included (entities, history, series, latest, aggregates, H3, geofences)</li>
+<li><a href="{{.Base}}/metrics">/metrics</a>: Prometheus metrics</li>
 </ul>
 
 {{if .Collections}}
@@ -184,6 +188,10 @@ Ask for the twin as it is now, or as it was at any past instant.</p>
 (<code>bbox=minLon,minLat,maxLon,maxLat</code>; minLon &gt; maxLon crosses the antimeridian)</li>
 <li><a href="{{.Base}}/collections/{{.Example}}/items?{{query "datetime" .Instant}}">{{.Example}} as they were an hour ago</a>
 (<code>datetime=</code> an RFC 3339 instant)</li>
+<li><a href="{{.Base}}/collections/{{.Example}}/items?{{query "datetime" .Interval}}">{{.Example}} valid at any time in the last hour</a>
+(<code>datetime=a/b</code>, <code>../b</code> or <code>a/..</code>)</li>
+<li>filters in CQL2 (<a href="{{.Base}}/collections/{{.Example}}/queryables">queryables</a>):
+<code>filter=height &gt; 20 AND S_INTERSECTS(geometry, BBOX(…))</code></li>
 <li>citytwin extensions: <code>where=height&gt;=20</code> (repeatable),
 <code>near=lon,lat,radius_m</code>, <code>h3=cell,cell</code></li>
 <li>pages: follow the <code>next</code> link; <code>limit</code> takes 1..10000</li>
