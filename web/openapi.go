@@ -243,6 +243,8 @@ func openAPIDoc(base string, cfg Config, writes, fences bool) obj {
 			"invalid-params": obj{"type": "array", "items": obj{"type": "object", "properties": obj{"name": str, "reason": str}}}}},
 	}
 	restOpenAPI(paths, params, schemas, writes)
+	tilesOpenAPI(paths, params, schemas)
+	streamOpenAPI(paths)
 	if fences {
 		fenceOpenAPI(paths, schemas)
 	}

@@ -109,6 +109,7 @@ func restOpenAPI(paths, params, schemas obj, writes bool) {
 		sel(aggregateParams...), obj{"200": ok("The aggregates.", ContentTypeJSON, "Aggregate")}, 400, 500)}
 	paths[h3Path] = obj{"get": op("getH3", "A metric summarised per H3 cell: newest values as of at, or observations in [from, to)",
 		sel(h3Params...), obj{"200": ok("The cells with a value, sorted.", ContentTypeJSON, "CellValues")}, 400, 500)}
+	glbOpenAPI(paths, params)
 	paths[h3CellsPath] = obj{"get": op("getH3Cells", "The H3 cells at res that cover a bbox",
 		[]obj{p("bboxRequired"), p("res")}, obj{"200": ok("The cells, sorted.", ContentTypeJSON, "Cells")}, 400, 500)}
 

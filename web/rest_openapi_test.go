@@ -195,6 +195,17 @@ func TestOpenAPIRoutes(t *testing.T) {
 		"post /api/v1/geofences/endpoints":          {{method: "POST", target: "/api/v1/geofences/endpoints", body: `{"id":"ops","kind":"webhook","url":"http://127.0.0.1:9/hook"}`, status: 201}, {method: "POST", target: "/api/v1/geofences/endpoints", body: `{"id":"x","kind":"pigeon"}`, status: 422}},
 		"delete /api/v1/geofences/endpoints/{id}":   {{method: "DELETE", target: "/api/v1/geofences/endpoints/nope", status: 404}},
 		"get /api/v1/h3/cells":                      {{target: "/api/v1/h3/cells?res=8&bbox=13.4,52.5,13.42,52.51", status: 200}},
+		"get /tiles/{layer}/{z}/{x}/{y}": {{target: "/tiles/buildings/15/17604/10748.mvt", status: 200},
+			{target: "/tiles/h3/15/17604/10748.mvt?metric=pm25&res=9", status: 200},
+			{target: "/tiles/buildings/15/17604/99999.mvt", status: 400}, {target: "/tiles/nope/1/0/0.mvt", status: 404}},
+		"get /tiles/{name}": {{target: "/tiles/buildings.json", status: 200}, {target: "/tiles/h3.json?metric=pm25", status: 200},
+			{target: "/tiles/h3.json", status: 400}, {target: "/tiles/nope.json", status: 404}},
+		"get /api/v1/entities/{id}/glb": {{target: "/api/v1/entities/osm:way%2F101/glb?lod=1", status: 200},
+			{target: "/api/v1/entities/nope/glb", status: 404}, {target: "/api/v1/entities/osm:way%2F101/glb?lod=3", status: 400}},
+		"get /api/v1/glb": {{target: "/api/v1/glb?bbox=13.39,52.49,13.43,52.52&kind=building&lod=2", status: 200},
+			{target: "/api/v1/glb?lod=1", status: 400}},
+		"get /api/v1/stream": {{target: "/api/v1/stream", status: 426},
+			{target: "/api/v1/stream", header: []string{"Connection", "Upgrade", "Upgrade", "websocket"}, status: 400}},
 	}
 	for _, key := range ops {
 		exs := examples[key]

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"citytwin/ingest"
@@ -35,6 +36,14 @@ type Server struct {
 	gateway    *gateway.Gateway // nil: the API is read-only
 	sink       ingest.Sink
 	collectors []prometheus.Collector
+	glb        glbState   // the GLB endpoints (glb.go)
+	tiles      *tileCache // vector tiles of the current twin (tiles_cache.go)
+
+	// The websocket stream (stream*.go).
+	streamCfg  *StreamConfig // WithStream; nil: the defaults
+	streamOnce sync.Once     // makes streamHubP (or streamErr) at the first stream
+	streamHubP *hub
+	streamErr  error
 }
 
 // New makes a server for store. A nil log discards.
@@ -51,6 +60,14 @@ func New(cfg Config, store *twin.Store, log *slog.Logger, opts ...Option) (*Serv
 	s := &Server{cfg: cfg, baseURL: cfg.baseURL(), store: store, log: log, start: time.Now(), now: time.Now}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.tiles == nil {
+		s.tiles = newTileCache(store, DefaultTileCacheBytes)
+	}
+	if s.streamCfg != nil {
+		if err := s.streamCfg.Validate(); err != nil {
+			return nil, err
+		}
 	}
 	s.auth = &authenticator{tokens: cfg.Tokens, publicRead: cfg.PublicRead}
 	s.http = newHTTPMetrics()
@@ -107,12 +124,17 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET /api/v1/entities/{id}/provenance", s.entityProvenance)
 	mux.HandleFunc("GET /api/v1/entities/{id}/metrics", s.entityMetrics)
 	mux.HandleFunc("GET /api/v1/entities/{id}/series/{metric}", s.entitySeries)
+	mux.HandleFunc("GET "+entityGLBPath, s.entityGLB)
+	mux.HandleFunc("GET "+glbPath, s.areaGLB)
 	mux.HandleFunc("POST /api/v1/query", s.postQuery)
 	mux.HandleFunc("GET /api/v1/nearest", s.nearest)
 	mux.HandleFunc("GET /api/v1/latest", s.latest)
 	mux.HandleFunc("GET /api/v1/aggregate", s.aggregate)
 	mux.HandleFunc("GET /api/v1/h3", s.h3Aggregate)
 	mux.HandleFunc("GET /api/v1/h3/cells", s.h3Cells)
+	mux.HandleFunc("GET "+tilesPath+"/{name}", s.tileJSON)
+	mux.HandleFunc("GET "+tilesPath+"/{layer}/{z}/{x}/{y}", s.tile)
+	mux.HandleFunc("GET "+streamPath, s.stream)
 	if s.fences != nil {
 		mux.HandleFunc("GET /api/v1/geofences/events", s.fenceEvents)
 		mux.HandleFunc("GET /api/v1/geofences/endpoints", s.listEndpoints)

@@ -165,6 +165,12 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}()
 	opts = append(opts, web.WithFences(fences))
+	meshOpt, closeMeshes, err := openMeshes(*sf.data)
+	if err != nil {
+		return err
+	}
+	defer closeMeshes()
+	opts = append(opts, meshOpt)
 	srv, err := web.New(webCfg, store, log, opts...)
 	if err != nil {
 		return err

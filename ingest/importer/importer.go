@@ -320,7 +320,10 @@ func (r *run) cityJSON() error {
 	}
 	r.sum.Records = len(res.Objects)
 	r.sum.Detail = fmt.Sprintf("%s in %s", res.Meta.Version, res.Meta.CRS)
-	return r.apply(res.Ops, "cityjson", true)
+	if err := r.apply(res.Ops, "cityjson", true); err != nil {
+		return err
+	}
+	return r.saveCityJSONMeshes(res)
 }
 
 func (r *run) ifc() error {
@@ -342,6 +345,9 @@ func (r *run) ifc() error {
 	r.sum.Rejected += res.Rejected - len(res.Rejects) // rejects beyond those listed
 	r.sum.Records = res.Entities
 	r.sum.Detail = res.Model.Schema
+	if err := r.saveIFCMeshes(res.Ops); err != nil {
+		return err
+	}
 	return r.apply(res.Ops, "ifc", true)
 }
 

@@ -1,0 +1,635 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"citytwin/geo"
+	"citytwin/twin"
+	"citytwin/twin/alert"
+
+	"github.com/paulmach/orb"
+)
+
+// hub fans the twin's change feed out to the stream clients. One goroutine
+// (a run) follows the feed while any client is connected; it starts with the
+// first client and stops, and is waited for, when the last one leaves.
+//
+// The run alone touches the entity table, the client index and each client's
+// in-view set; clients talk to it through commands. Lock order: hub.mu, then
+// streamClient.mu; the run takes only streamClient.mu, and Store locks (reads)
+// with none held.
+type hub struct {
+	s      *Server
+	cfg    StreamConfig
+	epoch  string    // changes when slots could be renumbered: a new server
+	frame  geo.Frame // set with framed by the first join; read after join
+	framed bool
+	open   atomic.Int64 // admitted streams
+
+	mu      sync.Mutex
+	members int
+	run     *hubRun
+
+	// The slot table: numbers for entities, stable for the server's lifetime.
+	slotMu sync.Mutex
+	slots  map[twin.ID]uint32
+	ids    []twin.ID
+
+	// Run-owned, kept between runs: what the hub knows of each slot.
+	ents []entState
+}
+
+// entState is what the hub knows of an entity: enough to route its changes
+// without asking the store.
+type entState struct {
+	id     twin.ID
+	kind   twin.Kind
+	ent    *twin.Entity // newest state seen; nil until needed
+	pos    orb.Point    // the point, or the centre of the bound
+	bound  orb.Bound
+	placed bool // pos and bound are set
+	point  bool // the geometry is a point (or the entity moves)
+	moving bool
+}
+
+func (s *Server) streamHub() (*hub, error) {
+	s.streamOnce.Do(func() {
+		cfg := DefaultStreamConfig()
+		if s.streamCfg != nil {
+			cfg = *s.streamCfg
+		}
+		if s.streamErr = cfg.Validate(); s.streamErr != nil {
+			return
+		}
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		s.streamHubP = &hub{s: s, cfg: cfg, epoch: hex.EncodeToString(b[:]), slots: map[twin.ID]uint32{}}
+	})
+	return s.streamHubP, s.streamErr
+}
+
+func (h *hub) admit() bool {
+	if h.open.Add(1) > int64(h.cfg.MaxClients) {
+		h.open.Add(-1)
+		return false
+	}
+	return true
+}
+
+func (h *hub) release() { h.open.Add(-1) }
+
+// join returns the run the client talks to, starting one if none runs.
+func (h *hub) join() *hubRun {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.members++
+	if h.run == nil {
+		if !h.framed {
+			h.frame, h.framed = geo.NewFrame(h.origin()), true
+		}
+		h.run = h.start()
+	}
+	return h.run
+}
+
+// leave ends a client's membership; the last one stops the run and waits.
+func (h *hub) leave(c *streamClient) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	r := h.run
+	r.send(hubCmd{op: cmdRemove, c: c})
+	h.members--
+	if h.members == 0 {
+		r.cancel()
+		<-r.done
+		h.run = nil
+	}
+}
+
+// origin is the configured origin, or the centre of the twin's extent.
+func (h *hub) origin() orb.Point {
+	if h.cfg.Origin != (orb.Point{}) {
+		return h.cfg.Origin
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ext, err := h.s.extents.get(ctx, h.s.store, h.s.cfg.ExtentTTL, h.s.now())
+	if err != nil {
+		return orb.Point{}
+	}
+	var b orb.Bound
+	first := true
+	for _, e := range ext {
+		if e.Spatial == nil || len(e.Spatial.BBox) == 0 {
+			continue
+		}
+		bb := e.Spatial.BBox[0]
+		if bb[0] > bb[2] { // across the antimeridian: its west edge will do
+			bb[2] = bb[0]
+		}
+		eb := orb.Bound{Min: orb.Point{bb[0], bb[1]}, Max: orb.Point{bb[2], bb[3]}}
+		if first {
+			b, first = eb, false
+		} else {
+			b = b.Union(eb)
+		}
+	}
+	if first {
+		return orb.Point{}
+	}
+	c := b.Center()
+	// Rounded, so that the origin is a number people can read and type.
+	return orb.Point{math.Round(c[0]*1e4) / 1e4, math.Round(c[1]*1e4) / 1e4}
+}
+
+// slotOf numbers an entity for the server's lifetime; create false only looks.
+func (h *hub) slotOf(id twin.ID, create bool) (uint32, bool) {
+	h.slotMu.Lock()
+	defer h.slotMu.Unlock()
+	if n, ok := h.slots[id]; ok {
+		return n, true
+	}
+	if !create {
+		return 0, false
+	}
+	n := uint32(len(h.ids))
+	h.slots[id] = n
+	h.ids = append(h.ids, id)
+	return n, true
+}
+
+// slot numbers an entity and returns the run's state of it. Run only.
+func (h *hub) slot(id twin.ID) (uint32, *entState) {
+	n, _ := h.slotOf(id, true)
+	return n, h.ent(n, id)
+}
+
+// ent is the run's state of a slot, grown on demand. Run only.
+func (h *hub) ent(n uint32, id twin.ID) *entState {
+	for int(n) >= len(h.ents) {
+		h.ents = append(h.ents, entState{})
+	}
+	st := &h.ents[n]
+	if st.id == "" {
+		st.id = id
+	}
+	return st
+}
+
+// place sets where an entity is from its geometry.
+func (st *entState) place(g orb.Geometry, moving bool) {
+	st.moving = moving
+	if g == nil {
+		st.placed = false
+		return
+	}
+	st.bound = g.Bound()
+	_, st.point = g.(orb.Point)
+	st.point = st.point || moving
+	st.pos = st.bound.Center()
+	st.placed = true
+}
+
+// hubCmd is a request to the run.
+type hubCmd struct {
+	op   cmdOp
+	c    *streamClient
+	view streamView
+	seq  uint64 // resume
+	done chan struct{}
+	// report, for cmdPending, is called with every client the run routes to.
+	report func([]*streamClient)
+}
+
+type cmdOp uint8
+
+const (
+	cmdSubscribe cmdOp = iota + 1 // a new view: a snapshot
+	cmdResume                     // a new view after a reconnect
+	cmdViewport                   // the place of the view changes
+	cmdResync                     // a fresh snapshot after a gap
+	cmdPause                      // stop routing (playback)
+	cmdRemove                     // the client is gone
+	cmdAlerts                     // follow alerts
+	cmdPending                    // report the clients (tests)
+)
+
+// hubRun is one run of the fan-out.
+type hubRun struct {
+	h      *hub
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{}
+	cmds   chan hubCmd
+	pos    uint64 // the last change routed
+
+	grid   map[uint64][]*streamClient
+	wide   map[*streamClient]struct{} // views too big for the grid, or without a place
+	alerts map[*streamClient]struct{}
+	stamp  uint64 // dedupes candidates per change
+	batch  uint64 // dedupes the clients to wake per batch
+	cands  []*streamClient
+	dirty  []*streamClient
+}
+
+func (h *hub) start() *hubRun {
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &hubRun{h: h, ctx: ctx, cancel: cancel, done: make(chan struct{}), cmds: make(chan hubCmd, 256),
+		batch: 1, grid: map[uint64][]*streamClient{}, wide: map[*streamClient]struct{}{}, alerts: map[*streamClient]struct{}{}}
+	r.pos = h.s.store.Seq()
+	sub := h.s.store.Subscribe(r.pos)
+	go r.loop(sub)
+	return r
+}
+
+// send hands a command to the run; it gives up when the run has stopped.
+func (r *hubRun) send(cmd hubCmd) {
+	select {
+	case r.cmds <- cmd:
+	case <-r.ctx.Done():
+		if cmd.done != nil {
+			close(cmd.done)
+		}
+	}
+}
+
+type feedBatch struct {
+	changes []twin.Change
+	missed  uint64
+}
+
+func (r *hubRun) loop(sub *twin.Subscription) {
+	defer close(r.done)
+	batches := make(chan feedBatch, 1)
+	readerDone := make(chan struct{})
+	go func() { // the feed reader, so that commands are served while it waits
+		defer close(readerDone)
+		for {
+			ch, missed, err := sub.Next(r.ctx, 8192)
+			if err != nil {
+				return
+			}
+			select {
+			case batches <- feedBatch{ch, missed}:
+			case <-r.ctx.Done():
+				return
+			}
+		}
+	}()
+	defer func() { <-readerDone }()
+	for {
+		select {
+		case <-r.ctx.Done():
+			return
+		case cmd := <-r.cmds:
+			r.command(cmd)
+		case b := <-batches:
+			r.route(b)
+		}
+	}
+}
+
+// command serves one client request.
+func (r *hubRun) command(cmd hubCmd) {
+	c := cmd.c
+	if cmd.done != nil {
+		defer close(cmd.done)
+	}
+	switch cmd.op {
+	case cmdPending:
+		cmd.report(r.allClients())
+		return
+	case cmdRemove:
+		r.unindex(c)
+		delete(r.alerts, c)
+		return
+	case cmdPause:
+		r.unindex(c)
+		c.inView = nil
+		c.mu.Lock()
+		c.resetPending()
+		c.mu.Unlock()
+		return
+	case cmdAlerts:
+		r.alerts[c] = struct{}{}
+		return
+	case cmdViewport:
+		if c.view == nil {
+			return
+		}
+		v := *c.view
+		v.BBox, v.Cells, v.Zoom, v.cellBound = cmd.view.BBox, cmd.view.Cells, cmd.view.Zoom, cmd.view.cellBound
+		r.snapshot(c, v, snapViewport, 0)
+	case cmdSubscribe:
+		r.snapshot(c, cmd.view, snapNew, 0)
+	case cmdResume:
+		r.snapshot(c, cmd.view, snapResume, cmd.seq)
+	case cmdResync:
+		if c.view != nil {
+			r.snapshot(c, *c.view, snapResync, 0)
+		}
+	}
+	c.notify()
+}
+
+// route applies a batch of changes to the views and wakes the clients that
+// got something.
+func (r *hubRun) route(b feedBatch) {
+	if b.missed > 0 {
+		// The run fell behind the feed's ring: nobody knows what changed. Every
+		// client gets a gap and a fresh snapshot.
+		for _, c := range r.allClients() {
+			c.mu.Lock()
+			c.overflow(b.missed)
+			c.mu.Unlock()
+			r.markDirty(c)
+		}
+	}
+	h := r.h
+	for i := range b.changes {
+		ch := &b.changes[i]
+		r.pos = ch.Seq
+		op := &ch.Op
+		switch op.Type {
+		case twin.OpMove:
+			for j := range op.Positions {
+				p := &op.Positions[j]
+				slot, st := h.slot(p.ID)
+				if st.ent == nil && !r.fetch(st) {
+					continue
+				}
+				old, had := st.bound, st.placed
+				st.pos, st.bound, st.placed, st.point, st.moving = p.Point, p.Point.Bound(), true, true, true
+				r.changed(ch.Seq, slot, st, old, had, pendMoved)
+			}
+		case twin.OpUpsert, twin.OpPatch:
+			if op.Entity == nil {
+				continue
+			}
+			slot, st := h.slot(op.Entity.ID)
+			old, had := st.bound, st.placed
+			st.ent, st.kind = op.Entity, op.Entity.Kind
+			st.place(op.Entity.Geometry, op.Entity.Moving)
+			r.changed(ch.Seq, slot, st, old, had, pendChanged)
+			if st.kind == alert.KindAlert && len(r.alerts) > 0 {
+				r.alertChanged(ch.Seq, op.Entity)
+			}
+		case twin.OpDelete:
+			n, ok := h.slotOf(op.ID, false)
+			if !ok {
+				continue
+			}
+			st := h.ent(n, op.ID)
+			old, had := st.bound, st.placed
+			st.ent, st.placed = nil, false
+			r.changed(ch.Seq, n, st, old, had, 0)
+		case twin.OpObserve:
+			for j := range op.Observations {
+				o := &op.Observations[j]
+				n, ok := h.slotOf(o.ID, false)
+				if !ok {
+					continue // in no view
+				}
+				st := h.ent(n, o.ID)
+				if st.ent == nil || !st.placed && len(r.wide) == 0 {
+					continue
+				}
+				r.observe(ch.Seq, n, st, o)
+			}
+		}
+	}
+	for _, c := range r.dirty {
+		c.seq.Store(r.pos)
+		c.notify()
+	}
+	clear(r.dirty)
+	r.dirty = r.dirty[:0]
+	r.batch++
+}
+
+// markDirty remembers to wake c at the end of the batch.
+func (r *hubRun) markDirty(c *streamClient) {
+	if c.mark != r.batch {
+		c.mark = r.batch
+		r.dirty = append(r.dirty, c)
+	}
+}
+
+// fetch loads an entity the run has not seen yet; false when it is gone.
+func (r *hubRun) fetch(st *entState) bool {
+	e, err := r.h.s.store.Get(st.id)
+	if err != nil {
+		return false
+	}
+	st.ent, st.kind = &e, e.Kind
+	st.place(e.Geometry, e.Moving)
+	return true
+}
+
+// candidates collects the clients that may have st in view before or after a
+// change: those whose view covers its old or new place, the wide ones.
+func (r *hubRun) candidates(st *entState, old orb.Bound, had bool) []*streamClient {
+	r.stamp++
+	r.cands = r.cands[:0]
+	add := func(c *streamClient) {
+		if c.stamp != r.stamp {
+			c.stamp = r.stamp
+			r.cands = append(r.cands, c)
+		}
+	}
+	for c := range r.wide {
+		add(c)
+	}
+	cells := func(b orb.Bound) {
+		if !r.eachCell(b, func(k uint64) {
+			for _, c := range r.grid[k] {
+				add(c)
+			}
+		}) {
+			for _, cs := range r.grid { // a huge geometry: ask every client
+				for _, c := range cs {
+					add(c)
+				}
+			}
+		}
+	}
+	if had {
+		cells(old)
+	}
+	if st.placed && (!had || st.bound != old) {
+		cells(st.bound)
+	}
+	return r.cands
+}
+
+// changed routes a change of one entity.
+func (r *hubRun) changed(seq uint64, slot uint32, st *entState, old orb.Bound, had bool, what pendFlags) {
+	for _, c := range r.candidates(st, old, had) {
+		if seq <= c.since {
+			continue
+		}
+		// A client is told of an entity only where its view can see it: when
+		// neither place is in the view's bound, it was not in view and is not
+		// now, and its in-view set (a map, a cache miss) need not be asked.
+		if c.view.spatial() && !c.view.near(old, had) && !c.view.near(st.bound, st.placed) {
+			continue
+		}
+		_, was := c.inView[slot]
+		now := st.ent != nil && c.view.match(slot, st, c.idSlots)
+		if !was && !now {
+			continue
+		}
+		if now {
+			c.inView[slot] = struct{}{}
+		} else {
+			delete(c.inView, slot)
+		}
+		c.mu.Lock()
+		c.push(slot, snapOf(st), now, what)
+		c.mu.Unlock()
+		r.markDirty(c)
+	}
+}
+
+// observe routes a reading to the clients that have its entity in view and
+// follow its metric.
+func (r *hubRun) observe(seq uint64, slot uint32, st *entState, o *twin.Observation) {
+	for _, c := range r.candidates(st, st.bound, st.placed) {
+		if seq <= c.since {
+			continue
+		}
+		if _, in := c.inView[slot]; !in {
+			continue
+		}
+		m := c.view.metricIndex(o.Metric)
+		if m < 0 {
+			continue
+		}
+		c.mu.Lock()
+		c.pushValue(slot, snapOf(st), m, o.V)
+		c.mu.Unlock()
+		r.markDirty(c)
+	}
+}
+
+// alert sends an alert entity to the clients that follow alerts.
+func (r *hubRun) alertChanged(seq uint64, e *twin.Entity) {
+	b := []byte(`{"type":"alert","seq":`)
+	b = appendInt(b, int64(seq))
+	b = append(b, `,"feature":`...)
+	b, err := appendEntityFeature(b, e)
+	if err != nil {
+		return
+	}
+	b = append(b, '}')
+	for c := range r.alerts {
+		c.enqueue(b)
+		r.markDirty(c)
+	}
+}
+
+func (r *hubRun) allClients() []*streamClient {
+	seen := map[*streamClient]struct{}{}
+	for c := range r.wide {
+		seen[c] = struct{}{}
+	}
+	for _, cs := range r.grid {
+		for _, c := range cs {
+			seen[c] = struct{}{}
+		}
+	}
+	out := make([]*streamClient, 0, len(seen))
+	for c := range seen {
+		out = append(out, c)
+	}
+	return out
+}
+
+// maxClientCells is the most grid cells a view is indexed under; bigger
+// views are checked against every change.
+const maxClientCells = 4096
+
+// cellKey numbers grid cells.
+func cellKey(x, y int32) uint64 { return uint64(uint32(x))<<32 | uint64(uint32(y)) }
+
+// eachCell calls fn for the grid cells that b covers; false (and no calls)
+// when they are more than maxClientCells.
+func (r *hubRun) eachCell(b orb.Bound, fn func(uint64)) bool {
+	d := r.h.cfg.GridDegrees
+	x0, x1 := int32(math.Floor(b.Min[0]/d)), int32(math.Floor(b.Max[0]/d))
+	y0, y1 := int32(math.Floor(b.Min[1]/d)), int32(math.Floor(b.Max[1]/d))
+	if int64(x1-x0+1)*int64(y1-y0+1) > maxClientCells {
+		return false
+	}
+	for x := x0; x <= x1; x++ {
+		for y := y0; y <= y1; y++ {
+			fn(cellKey(x, y))
+		}
+	}
+	return true
+}
+
+// index files a client under the cells of its view.
+func (r *hubRun) index(c *streamClient) {
+	v := c.view
+	var bounds []orb.Bound
+	bounds = append(bounds, v.BBox...)
+	for _, cell := range v.Cells {
+		bounds = append(bounds, geo.CellBound(cell))
+	}
+	if len(bounds) == 0 {
+		r.wide[c] = struct{}{}
+		return
+	}
+	n := 0
+	for _, b := range bounds {
+		n0 := n
+		if !r.eachCell(b, func(uint64) { n++ }) || n > maxClientCells {
+			n = n0 + maxClientCells + 1
+		}
+	}
+	if n > maxClientCells {
+		r.wide[c] = struct{}{}
+		return
+	}
+	for _, b := range bounds {
+		r.eachCell(b, func(k uint64) {
+			cs := r.grid[k]
+			for _, x := range cs {
+				if x == c {
+					return
+				}
+			}
+			r.grid[k] = append(cs, c)
+			c.cells = append(c.cells, k)
+		})
+	}
+}
+
+// unindex removes a client from the index.
+func (r *hubRun) unindex(c *streamClient) {
+	delete(r.wide, c)
+	for _, k := range c.cells {
+		cs := r.grid[k]
+		for i, x := range cs {
+			if x == c {
+				cs[i] = cs[len(cs)-1]
+				cs[len(cs)-1] = nil
+				cs = cs[:len(cs)-1]
+				break
+			}
+		}
+		if len(cs) == 0 {
+			delete(r.grid, k)
+		} else {
+			r.grid[k] = cs
+		}
+	}
+	c.cells = c.cells[:0]
+}
