@@ -23,4 +23,13 @@
 // (glb*.go): footprints extruded (LoD 1) or the 3D surfaces that imports kept
 // in a geo/mesh store (LoD 2), triangulated by ear clipping (glb_earcut.go),
 // in a local metric frame with y up, one primitive per material.
+//
+// # 3D Tiles and H3 layers
+//
+// NewTileset builds an OGC 3D Tiles 1.1 quadtree of the buildings
+// (tiles3d.go): tileset.json from Tileset.JSON, each leaf's content a GLB
+// from Tileset.Content, drawn by BuildingsGLB in the leaf's WGS84
+// east-north-up frame and placed on the globe by the leaf's transform.
+// AppendH3Layer writes a metric per H3 cell as little-endian columns
+// (h3layer.go).
 package render

@@ -40,6 +40,13 @@ type GLBOptions struct {
 	MaxNodes int
 	// Workers build a batched GLB in parallel; 0 means GOMAXPROCS.
 	Workers int
+	// ENU puts the vertices in the WGS84 east-north-up tangent frame at
+	// Origin (geo.ENU, still with glTF's y up: see GLBFrameENU) instead of
+	// the equirectangular geo.Frame, with heights above the ellipsoid plus
+	// BaseHeight: exact at any distance from the origin, so that one rigid
+	// transform (geo.ENU.Matrix) puts the mesh on the globe, as 3D Tiles do.
+	ENU        bool
+	BaseHeight float64 // metres, with ENU: the ground's height above the ellipsoid
 }
 
 // Errors of BuildingsGLB.
@@ -90,6 +97,9 @@ type GLBScene struct {
 // GLBFrame names the axes of the vertices.
 const GLBFrame = "local ENU metres from origin (geo.Frame), glTF y up: x east, y up (above the entity's ground), z south (-north)"
 
+// GLBFrameENU names the axes of the vertices with GLBOptions.ENU.
+const GLBFrameENU = "WGS84 east-north-up tangent frame at origin, height 0 (geo.ENU), glTF y up: x east, y up, z south (-north)"
+
 // BuildingsGLB draws entities (buildings, their parts, storeys, spaces) as a
 // glTF 2.0 binary: vertices in metres in the local frame around
 // opts.Origin (see GLBFrame), flat normals, materials roof, wall, ground
@@ -118,6 +128,7 @@ func BuildingsGLB(ctx context.Context, entities []twin.Entity, meshes MeshSource
 		return nil, fmt.Errorf("%w: %d entities, at most 2^24 (exact float feature ids)", ErrGLBOptions, len(entities))
 	}
 	frame := geo.NewFrame(opts.Origin)
+	enu := geo.NewENU(opts.Origin)
 	covered := coveredByParts(entities)
 	perNode := len(entities) <= opts.MaxNodes
 
@@ -134,6 +145,9 @@ func BuildingsGLB(ctx context.Context, entities []twin.Entity, meshes MeshSource
 	for w := range workers {
 		lo, hi := w*len(entities)/workers, (w+1)*len(entities)/workers
 		b := &glbBuilder{frame: frame, lod: opts.LoD, meshes: meshes, perEntity: perNode, first: lo}
+		if opts.ENU {
+			b.enu, b.baseHeight = &enu, opts.BaseHeight
+		}
 		builders[w] = b
 		wg.Go(func() {
 			for i := lo; i < hi; i++ {
@@ -161,6 +175,9 @@ func BuildingsGLB(ctx context.Context, entities []twin.Entity, meshes MeshSource
 
 	doc := &gltfDoc{Asset: gltfAsset{Version: "2.0", Generator: "citytwin render.BuildingsGLB"}}
 	doc.Scenes = []gltfScene{{Name: "citytwin", Extras: GLBScene{Origin: opts.Origin, Frame: GLBFrame, Features: features}}}
+	if opts.ENU {
+		doc.Scenes[0].Extras = GLBScene{Origin: opts.Origin, Frame: GLBFrameENU, Features: features}
+	}
 	bin := layout(doc, builders)
 	if perNode {
 		nodesPerEntity(doc, entities, features, builders[0])
@@ -244,6 +261,9 @@ type glbBuilder struct {
 	base   [numMats]int
 	ranges [][numMats]glbRange // per entity, when perEntity
 
+	enu        *geo.ENU // nil: the vertices stay in frame
+	baseHeight float64  // with enu: added to heights
+
 	ear   earcut
 	xy    []float64 // 2D points for the triangulator
 	xyz   []float64 // local ENU points of a surface
@@ -318,6 +338,11 @@ func (b *glbBuilder) draw(e *twin.Entity, fid float32) (int, error) {
 // vertex appends a vertex in local ENU metres with an ENU normal, converting
 // both to glTF's y-up axes, and returns its index for the triangles.
 func (b *glbBuilder) vertex(m int, e, n, u float64, ne, nn, nu float32, fid float32) uint32 {
+	if b.enu != nil {
+		// The normals keep their directions: within 10 km the frames' axes
+		// differ by less than 0.1°.
+		e, n, u = b.enu.FromGeodetic(b.frame.ToLonLat(e, n), u+b.baseHeight)
+	}
 	p := &b.parts[m]
 	i := uint32(p.verts() - b.base[m])
 	p.pos = append(p.pos, float32(e), float32(u), float32(-n))

@@ -244,6 +244,7 @@ func openAPIDoc(base string, cfg Config, writes, fences bool) obj {
 	}
 	restOpenAPI(paths, params, schemas, writes)
 	tilesOpenAPI(paths, params, schemas)
+	tiles3dOpenAPI(paths, params, schemas)
 	streamOpenAPI(paths)
 	if fences {
 		fenceOpenAPI(paths, schemas)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"citytwin/geo"
+	"citytwin/render"
 	"citytwin/twin"
 	"citytwin/twin/series"
 
@@ -103,6 +104,11 @@ func (s *Server) h3Aggregate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	asBinary, perr := parseH3Format(v)
+	if perr != nil {
+		writeProblem(w, paramProblem(r, perr))
+		return
+	}
 	hq, perr := parseH3(v)
 	if perr != nil {
 		writeProblem(w, paramProblem(r, perr))
@@ -126,6 +132,10 @@ func (s *Server) h3Aggregate(w http.ResponseWriter, r *http.Request) {
 		s.queryError(w, r, err)
 		return
 	}
+	if asBinary {
+		s.writeH3Binary(w, r, hq, out)
+		return
+	}
 	b := make([]byte, 0, 16+len(out)*56)
 	b = append(b, '[')
 	for i, c := range out {
@@ -142,6 +152,41 @@ func (s *Server) h3Aggregate(w http.ResponseWriter, r *http.Request) {
 	}
 	b = append(b, "]\n"...)
 	writeBytes(w, ContentTypeJSON, http.StatusOK, b)
+}
+
+// ContentTypeH3Layer is the media type of format=binary of /api/v1/h3
+// (render.AppendH3Layer; docs/api.md has the layout).
+const ContentTypeH3Layer = "application/octet-stream"
+
+// parseH3Format reads format (json, the default, or binary) and takes it
+// out of v, so that parseH3 sees the selection only.
+func parseH3Format(v url.Values) (bool, *ParamError) {
+	f, ok, err := single(v, "format")
+	v.Del("format")
+	switch {
+	case err != nil:
+		return false, err
+	case !ok || f == "json":
+		return false, nil
+	case f == "binary":
+		return true, nil
+	}
+	return false, paramErrorf("format", "%q: json or binary", clip(f))
+}
+
+// writeH3Binary answers with the cells in render's binary H3 layer.
+func (s *Server) writeH3Binary(w http.ResponseWriter, r *http.Request, hq h3Query, out []cellValue) {
+	l := render.H3Layer{Res: hq.agg.Res, Metric: hq.agg.Metric, Agg: hq.agg.Agg, Windowed: hq.windowed, Cells: make([]twin.CellValue, len(out))}
+	for i, c := range out {
+		l.Cells[i] = twin.CellValue(c)
+	}
+	b, err := render.AppendH3Layer(nil, &l)
+	if err != nil {
+		s.log.Error("encode h3 layer", "path", r.URL.Path, "query", r.URL.RawQuery, "err", err)
+		writeProblem(w, internalProblem(r))
+		return
+	}
+	writeBytes(w, ContentTypeH3Layer, http.StatusOK, b)
 }
 
 // windowedCells aggregates each entity's observations in the window, then the

@@ -108,7 +108,8 @@ func restOpenAPI(paths, params, schemas obj, writes bool) {
 	paths[aggregatePath] = obj{"get": op("getAggregate", "A metric summarised per entity or per time bucket over a window",
 		sel(aggregateParams...), obj{"200": ok("The aggregates.", ContentTypeJSON, "Aggregate")}, 400, 500)}
 	paths[h3Path] = obj{"get": op("getH3", "A metric summarised per H3 cell: newest values as of at, or observations in [from, to)",
-		sel(h3Params...), obj{"200": ok("The cells with a value, sorted.", ContentTypeJSON, "CellValues")}, 400, 500)}
+		append(sel(h3Params...), p("h3Format")), obj{"200": obj{"description": "The cells with a value, sorted: JSON, or with format=binary the columns of docs/api.md (H3 layers in binary).",
+			"content": obj{ContentTypeJSON: obj{"schema": ref("schemas", "CellValues")}, ContentTypeH3Layer: obj{"schema": obj{"type": "string", "format": "binary"}}}}}, 400, 500)}
 	glbOpenAPI(paths, params)
 	paths[h3CellsPath] = obj{"get": op("getH3Cells", "The H3 cells at res that cover a bbox",
 		[]obj{p("bboxRequired"), p("res")}, obj{"200": ok("The cells, sorted.", ContentTypeJSON, "Cells")}, 400, 500)}
@@ -148,6 +149,8 @@ func restOpenAPI(paths, params, schemas obj, writes bool) {
 		obj{"type": "integer", "minimum": 1, "maximum": maxSeriesPoints, "default": defSeriesPoints}, nil)
 	params["seriesFormat"] = query("format", "points: [[time, value], …]; columns: t (Unix ms) and v arrays.",
 		obj{"type": "string", "enum": []string{"points", "columns"}, "default": "points"}, nil)
+	params["h3Format"] = query("format", "json: [{cell, value, count}, …]; binary: little-endian columns (magic CTH3, uint64 cells, float32 values, uint32 counts) for typed arrays, laid out in docs/api.md.",
+		obj{"type": "string", "enum": []string{"json", "binary"}, "default": "json"}, nil)
 	params["latestFormat"] = query("format", "values: [{id, t, v}, …]; columns: id, t (Unix ms) and v arrays.",
 		obj{"type": "string", "enum": []string{"values", "columns"}, "default": "values"}, nil)
 	params["ifMatch"] = obj{"name": "If-Match", "in": "header", "required": false, "schema": str,

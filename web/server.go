@@ -36,8 +36,9 @@ type Server struct {
 	gateway    *gateway.Gateway // nil: the API is read-only
 	sink       ingest.Sink
 	collectors []prometheus.Collector
-	glb        glbState   // the GLB endpoints (glb.go)
-	tiles      *tileCache // vector tiles of the current twin (tiles_cache.go)
+	glb        glbState     // the GLB endpoints (glb.go)
+	tiles      *tileCache   // vector tiles of the current twin (tiles_cache.go)
+	tiles3d    tiles3dState // 3D Tiles of the buildings (tiles3d.go)
 
 	// The websocket stream (stream*.go).
 	streamCfg  *StreamConfig // WithStream; nil: the defaults
@@ -134,6 +135,8 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET /api/v1/h3/cells", s.h3Cells)
 	mux.HandleFunc("GET "+tilesPath+"/{name}", s.tileJSON)
 	mux.HandleFunc("GET "+tilesPath+"/{layer}/{z}/{x}/{y}", s.tile)
+	mux.HandleFunc("GET "+tilesetPath, s.tileset)
+	mux.HandleFunc("GET "+tile3DContent, s.tile3D)
 	mux.HandleFunc("GET "+streamPath, s.stream)
 	if s.fences != nil {
 		mux.HandleFunc("GET /api/v1/geofences/events", s.fenceEvents)
