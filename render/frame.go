@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Binary frames carry bulk positions and values to stream clients as
@@ -141,14 +142,10 @@ func AppendFrame(dst []byte, f *Frame) ([]byte, error) {
 	return dst, nil
 }
 
-// grow extends b by n bytes, reallocating at most once.
+// grow extends b by n bytes, reallocating at most once (with room to spare,
+// so that a buffer of many frames grows amortized).
 func grow(b []byte, n int) []byte {
-	if cap(b)-len(b) < n {
-		nb := make([]byte, len(b), len(b)+n)
-		copy(nb, b)
-		b = nb
-	}
-	return b[:len(b)+n]
+	return slices.Grow(b, n)[:len(b)+n]
 }
 
 // DecodeFrame reads a frame that AppendFrame wrote. The columns are new

@@ -2,7 +2,9 @@ package web
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,25 +28,28 @@ type streamClient struct {
 	seq  atomic.Uint64 // the twin seq the pending state is current at
 
 	mu         sync.Mutex
-	pend       map[uint32]pendEntry // newest state per entity, conflated
-	spare      map[uint32]pendEntry // the writer's drained map, for reuse
-	snap       *streamSnapshot      // a snapshot to send before pend
-	out        [][]byte             // JSON messages in order (replies, events)
-	conflated  uint64               // updates replaced by newer ones
-	dropped    uint64               // messages dropped from a full out
-	overflowed bool                 // pend hit MaxPending: a snapshot is due
-	gapSent    bool                 // the writer told the client and asked for it
-	missed     uint64               // changes lost in the overflow
+	pend       pendList        // newest state per entity, conflated
+	spare      pendList        // the writer's drained list, for reuse
+	snap       *streamSnapshot // a snapshot to send before pend
+	out        [][]byte        // JSON messages in order (replies, events)
+	conflated  uint64          // updates replaced by newer ones
+	dropped    uint64          // messages dropped from a full out
+	overflowed bool            // pend hit MaxPending: a snapshot is due
+	inRound    bool            // woken by a round that waits for this write
+	gone       bool            // the writer has ended
+	gapSent    bool            // the writer told the client and asked for it
+	missed     uint64          // changes lost in the overflow
 	maxPending int
 	maxQueued  int
 
 	// Run-owned.
 	view    *streamView
-	inView  map[uint32]struct{}
+	inView  slotTable // the slots in view
 	idSlots map[uint32]struct{}
 	since   uint64 // changes up to this seq are in the snapshot
 	stamp   uint64
 	mark    uint64
+	due     bool // waits for the next round
 	cells   []uint64
 }
 
@@ -58,11 +63,47 @@ const (
 
 // pendEntry is the newest state of one entity for one client.
 type pendEntry struct {
+	slot    uint32
 	in      bool // in view
 	flags   pendFlags
 	st      entSnap
 	vals    [maxStreamMetrics]float32
 	valMask uint8
+}
+
+// pendList is a client's pending state: the entries in the order they first
+// changed, and where each slot's entry is.
+type pendList struct {
+	es []pendEntry
+	at slotTable
+}
+
+func (p *pendList) Len() int { return len(p.es) }
+
+// get is the entry of slot, nil if none.
+func (p *pendList) get(slot uint32) *pendEntry {
+	if i, ok := p.at.get(slot); ok {
+		return &p.es[i]
+	}
+	return nil
+}
+
+// add appends an entry for slot, which has none.
+func (p *pendList) add(slot uint32) *pendEntry {
+	p.at.put(slot, int32(len(p.es)))
+	p.es = append(p.es, pendEntry{slot: slot})
+	return &p.es[len(p.es)-1]
+}
+
+// reset empties the list, letting one that grew for a snapshot go.
+func (p *pendList) reset() {
+	if cap(p.es) > 4096 && 8*len(p.es) < cap(p.es) {
+		p.es = nil
+	} else {
+		clear(p.es)
+		p.es = p.es[:0]
+	}
+	p.at.reset()
 }
 
 func (c *streamClient) notify() {
@@ -78,12 +119,14 @@ func (c *streamClient) push(slot uint32, st entSnap, in bool, what pendFlags) {
 		c.missed++
 		return
 	}
-	e, ok := c.pend[slot]
-	if !ok && len(c.pend) >= c.maxPending {
-		c.overflow(1)
-		return
-	}
-	if ok && e.flags&what != 0 {
+	e := c.pend.get(slot)
+	if e == nil {
+		if c.pend.Len() >= c.maxPending {
+			c.overflow(1)
+			return
+		}
+		e = c.pend.add(slot)
+	} else if e.flags&what != 0 {
 		c.conflated++
 	}
 	e.in, e.st = in, st
@@ -91,7 +134,6 @@ func (c *streamClient) push(slot uint32, st entSnap, in bool, what pendFlags) {
 	if !in {
 		e.valMask = 0
 	}
-	c.pend[slot] = e
 }
 
 // pushValue records a reading of metric m. Called with mu held.
@@ -100,12 +142,13 @@ func (c *streamClient) pushValue(slot uint32, st entSnap, m int, v float64) {
 		c.missed++
 		return
 	}
-	e, ok := c.pend[slot]
-	if !ok {
-		if len(c.pend) >= c.maxPending {
+	e := c.pend.get(slot)
+	if e == nil {
+		if c.pend.Len() >= c.maxPending {
 			c.overflow(1)
 			return
 		}
+		e = c.pend.add(slot)
 		e.in, e.st = true, st
 	}
 	if e.valMask&(1<<m) != 0 {
@@ -113,21 +156,20 @@ func (c *streamClient) pushValue(slot uint32, st entSnap, m int, v float64) {
 	}
 	e.vals[m] = float32(v)
 	e.valMask |= 1 << m
-	c.pend[slot] = e
 }
 
 // overflow drops the pending state: the client will get a gap and a fresh
 // snapshot. Called with mu held.
 func (c *streamClient) overflow(n uint64) {
-	c.missed += uint64(len(c.pend)) + n
-	clear(c.pend)
+	c.missed += uint64(c.pend.Len()) + n
+	c.pend.reset()
 	c.overflowed = true
 }
 
 // resetPending forgets what is pending (a new snapshot replaces it). Called
 // with mu held.
 func (c *streamClient) resetPending() {
-	clear(c.pend)
+	c.pend.reset()
 	c.snap = nil
 	c.overflowed, c.gapSent = false, false
 }
@@ -164,49 +206,47 @@ func (c *streamClient) sendError(err error) {
 
 // writer sends what is pending until ctx ends or a write fails.
 func (c *streamClient) writer(ctx context.Context, hello []byte) error {
-	w := &streamWriter{c: c, sent: map[uint32]struct{}{}}
-	if err := w.text(hello); err != nil {
+	w := &streamWriter{c: c, nc: c.conn.NetConn(), sent: map[uint32]struct{}{}}
+	w.text(hello)
+	if err := w.send(); err != nil {
 		return err
 	}
 	ping := time.NewTicker(c.h.cfg.PingInterval)
 	defer ping.Stop()
-	var hold *time.Timer // the flush interval
-	if d := c.h.cfg.FlushInterval; d > 0 {
-		hold = time.NewTimer(0)
-		defer hold.Stop()
-	}
+	// The hub paces the deltas: it wakes the writer once a round (at most
+	// one per FlushInterval), so the writer needs no timer of its own.
 	for {
-		if hold != nil {
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-hold.C:
-			}
-		}
 		select {
 		case <-ctx.Done():
-			_ = c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server closing"), time.Now().Add(time.Second))
+			w.wbuf = appendWSHeader(w.wbuf[:0], wsClose, 2+len("server closing"))
+			w.wbuf = binary.BigEndian.AppendUint16(w.wbuf, websocket.CloseGoingAway)
+			w.wbuf = append(w.wbuf, "server closing"...)
+			w.nc.SetWriteDeadline(time.Now().Add(time.Second))
+			_, _ = w.nc.Write(w.wbuf)
 			return ctx.Err()
 		case <-ping.C:
-			if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.h.cfg.WriteTimeout)); err != nil {
+			w.wbuf = appendWSHeader(w.wbuf, wsPing, 0)
+		case <-c.wake:
+			if err := w.flush(); err != nil {
 				return err
 			}
-			continue
-		case <-c.wake:
 		}
-		if err := w.flush(); err != nil {
+		if err := w.send(); err != nil {
 			return err
-		}
-		if hold != nil {
-			hold.Reset(c.h.cfg.FlushInterval)
 		}
 	}
 }
 
 // streamWriter is the writer's state: what the client has been told is in
-// its view, and reused buffers.
+// its view, and reused buffers. It writes the websocket frames itself, all
+// of a flush in one write to the connection (one system call instead of one
+// a message). Gorilla's reader still answers pings and closes on the same
+// connection; each of its control frames, and each flush here, is a single
+// Write, which the connection does not interleave.
 type streamWriter struct {
 	c     *streamClient
+	nc    net.Conn
+	wbuf  []byte // websocket frames not yet written
 	sent  map[uint32]struct{}
 	buf   []byte
 	frame render.Frame
@@ -214,14 +254,46 @@ type streamWriter struct {
 	moved []uint32
 }
 
-func (w *streamWriter) text(b []byte) error {
-	w.c.conn.SetWriteDeadline(time.Now().Add(w.c.h.cfg.WriteTimeout))
-	return w.c.conn.WriteMessage(websocket.TextMessage, b)
+// The websocket opcodes the writer sends (RFC 6455 5.2).
+const (
+	wsText   = 0x1
+	wsBinary = 0x2
+	wsClose  = 0x8
+	wsPing   = 0x9
+)
+
+// appendWSHeader appends the header of an unfragmented, unmasked server
+// frame with n bytes of payload.
+func appendWSHeader(b []byte, op byte, n int) []byte {
+	b = append(b, 0x80|op)
+	switch {
+	case n <= 125:
+		return append(b, byte(n))
+	case n <= 0xFFFF:
+		return append(b, 126, byte(n>>8), byte(n))
+	default:
+		return binary.BigEndian.AppendUint64(append(b, 127), uint64(n))
+	}
 }
 
-func (w *streamWriter) binary(b []byte) error {
-	w.c.conn.SetWriteDeadline(time.Now().Add(w.c.h.cfg.WriteTimeout))
-	return w.c.conn.WriteMessage(websocket.BinaryMessage, b)
+// text queues a text message.
+func (w *streamWriter) text(b []byte) {
+	w.wbuf = append(appendWSHeader(w.wbuf, wsText, len(b)), b...)
+}
+
+// send writes the queued frames.
+func (w *streamWriter) send() error {
+	if len(w.wbuf) == 0 {
+		return nil
+	}
+	w.nc.SetWriteDeadline(time.Now().Add(w.c.h.cfg.WriteTimeout))
+	_, err := w.nc.Write(w.wbuf)
+	if cap(w.wbuf) > 64<<10 { // a snapshot's: let it go
+		w.wbuf = nil
+	} else {
+		w.wbuf = w.wbuf[:0]
+	}
+	return err
 }
 
 // flush takes the pending state and writes it: queued messages, a gap, a
@@ -232,11 +304,7 @@ func (w *streamWriter) flush() error {
 	snap := c.snap
 	c.snap = nil
 	pend := c.pend
-	if c.spare != nil {
-		c.pend, c.spare = c.spare, nil
-	} else {
-		c.pend = make(map[uint32]pendEntry, len(pend))
-	}
+	c.pend, c.spare = c.spare, pendList{}
 	out := c.out
 	c.out = nil
 	conflated, dropped := c.conflated, c.dropped
@@ -249,16 +317,14 @@ func (w *streamWriter) flush() error {
 	seq := c.seq.Load()
 	c.mu.Unlock()
 	defer func() {
-		clear(pend)
+		pend.reset()
 		c.mu.Lock()
 		c.spare = pend
 		c.mu.Unlock()
 	}()
 
 	for _, b := range out {
-		if err := w.text(b); err != nil {
-			return err
-		}
+		w.text(b)
 	}
 	if askResync {
 		b := []byte(`{"type":"gap","seq":`)
@@ -266,9 +332,7 @@ func (w *streamWriter) flush() error {
 		b = append(b, `,"missed":`...)
 		b = appendInt(b, int64(missed))
 		b = append(b, `,"resync":true}`...)
-		if err := w.text(b); err != nil {
-			return err
-		}
+		w.text(b)
 		c.run.send(hubCmd{op: cmdResync, c: c})
 	}
 	if conflated > 0 || dropped > 0 {
@@ -278,17 +342,15 @@ func (w *streamWriter) flush() error {
 		b = appendInt(b, int64(conflated))
 		b = append(b, `,"dropped":`...)
 		b = appendInt(b, int64(dropped))
-		if err := w.text(append(b, '}')); err != nil {
-			return err
-		}
+		w.text(append(b, '}'))
 	}
 	if snap != nil {
 		if err := w.snapshot(snap); err != nil {
 			return err
 		}
 	}
-	if len(pend) == 0 {
+	if pend.Len() == 0 {
 		return nil
 	}
-	return w.deltas(pend, seq)
+	return w.deltas(&pend, seq)
 }

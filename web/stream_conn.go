@@ -20,7 +20,7 @@ func (h *hub) serve(ctx context.Context, conn *websocket.Conn) {
 	defer conn.Close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	c := &streamClient{h: h, conn: conn, wake: make(chan struct{}, 1), pend: map[uint32]pendEntry{},
+	c := &streamClient{h: h, conn: conn, wake: make(chan struct{}, 1),
 		maxPending: h.cfg.MaxPending, maxQueued: h.cfg.MaxQueued}
 	c.run = h.join()
 	defer h.leave(c)

@@ -23,9 +23,7 @@ func (w *streamWriter) snapshot(sn *streamSnapshot) error {
 		for _, s := range sn.keep {
 			w.sent[s] = struct{}{}
 		}
-		if err := w.text(b); err != nil {
-			return err
-		}
+		w.text(b)
 		b = b[:0]
 		b = append(b, `{"type":"enter","seq":`...)
 	default:
@@ -50,9 +48,7 @@ func (w *streamWriter) snapshot(sn *streamSnapshot) error {
 		return err
 	}
 	w.buf = b
-	if err := w.text(b); err != nil {
-		return err
-	}
+	w.text(b)
 	w.moved = w.moved[:0]
 	pf := w.positions()
 	for _, e := range sn.entries {
@@ -170,23 +166,27 @@ func (w *streamWriter) sendFrame(f *render.Frame, seq uint64, tms int64) error {
 		tms = nowMS()
 	}
 	f.Seq, f.TimeMS = seq, tms
-	b, err := render.AppendFrame(w.buf[:0], f)
+	n := len(w.wbuf)
+	b, err := render.AppendFrame(appendWSHeader(w.wbuf, wsBinary, render.FrameSize(f.Type, len(f.Slots))), f)
 	if err != nil {
+		w.wbuf = w.wbuf[:n]
 		return err
 	}
-	w.buf = b
-	return w.binary(b)
+	w.wbuf = b
+	return nil
 }
 
 // deltas writes what changed: leave, enter, update, then the frames.
-func (w *streamWriter) deltas(pend map[uint32]pendEntry, seq uint64) error {
+func (w *streamWriter) deltas(pend *pendList, seq uint64) error {
 	var leave, enter, update []snapEntry
 	pf := w.positions()
 	for m := range w.c.viewMetrics() {
 		w.resetValues(&w.vals[m], m)
 	}
 	nm := w.c.viewMetrics()
-	for slot, e := range pend {
+	for i := range pend.es {
+		e := &pend.es[i]
+		slot := e.slot
 		_, had := w.sent[slot]
 		se := snapEntry{slot: slot, st: e.st}
 		switch {
@@ -240,9 +240,7 @@ func (w *streamWriter) deltas(pend map[uint32]pendEntry, seq uint64) error {
 			b = appendString(b, string(w.c.h.idOf(e.slot)))
 		}
 		b = append(b, "]}"...)
-		if err := w.text(b); err != nil {
-			return err
-		}
+		w.text(b)
 	}
 	var err error
 	for _, part := range []struct {
@@ -259,9 +257,7 @@ func (w *streamWriter) deltas(pend map[uint32]pendEntry, seq uint64) error {
 		if b, err = w.appendEntries(b, part.es, true); err != nil {
 			return err
 		}
-		if err := w.text(b); err != nil {
-			return err
-		}
+		w.text(b)
 	}
 	w.buf = b
 	if err := w.sendFrame(pf, seq, 0); err != nil {

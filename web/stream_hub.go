@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -229,19 +230,35 @@ type hubRun struct {
 	cmds   chan hubCmd
 	pos    uint64 // the last change routed
 
-	grid   map[uint64][]*streamClient
+	grid   map[uint64][]gridEntry
 	wide   map[*streamClient]struct{} // views too big for the grid, or without a place
 	alerts map[*streamClient]struct{}
 	stamp  uint64 // dedupes candidates per change
 	batch  uint64 // dedupes the clients to wake per batch
 	cands  []*streamClient
 	dirty  []*streamClient
+	keys   []uint64 // the grid cells of one change
+
+	// Rounds: the clients with deltas wait in due until the next round, at
+	// most one every FlushInterval, wakes their writers all at once.
+	due       []*streamClient
+	lastRound time.Time
+	roundT    *time.Timer
+	armed     bool
+}
+
+// gridEntry is a client filed under a grid cell, with the bound of its view
+// beside it, so that a change checks the clients near it without touching
+// each client (a cache miss apiece).
+type gridEntry struct {
+	b orb.Bound
+	c *streamClient
 }
 
 func (h *hub) start() *hubRun {
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &hubRun{h: h, ctx: ctx, cancel: cancel, done: make(chan struct{}), cmds: make(chan hubCmd, 256),
-		batch: 1, grid: map[uint64][]*streamClient{}, wide: map[*streamClient]struct{}{}, alerts: map[*streamClient]struct{}{}}
+		batch: 1, grid: map[uint64][]gridEntry{}, wide: map[*streamClient]struct{}{}, alerts: map[*streamClient]struct{}{}}
 	r.pos = h.s.store.Seq()
 	sub := h.s.store.Subscribe(r.pos)
 	go r.loop(sub)
@@ -283,6 +300,9 @@ func (r *hubRun) loop(sub *twin.Subscription) {
 		}
 	}()
 	defer func() { <-readerDone }()
+	r.roundT = time.NewTimer(time.Hour)
+	r.roundT.Stop()
+	defer r.roundT.Stop()
 	for {
 		select {
 		case <-r.ctx.Done():
@@ -291,8 +311,36 @@ func (r *hubRun) loop(sub *twin.Subscription) {
 			r.command(cmd)
 		case b := <-batches:
 			r.route(b)
+			r.maybeRound(time.Now())
+		case now := <-r.roundT.C:
+			r.armed = false
+			r.maybeRound(now)
 		}
 	}
+}
+
+// maybeRound wakes the writers of the clients with deltas when a round is
+// due, or arms the timer for the next one. Rounds are at least FlushInterval
+// apart: a client gets at most one write of deltas per interval, and a batch
+// of changes that arrives after a quiet spell goes out at once.
+func (r *hubRun) maybeRound(now time.Time) {
+	if len(r.due) == 0 {
+		return
+	}
+	if wait := r.h.cfg.FlushInterval - now.Sub(r.lastRound); wait > 0 {
+		if !r.armed {
+			r.roundT.Reset(wait)
+			r.armed = true
+		}
+		return
+	}
+	r.lastRound = now
+	for i, c := range r.due {
+		c.due = false
+		c.notify()
+		r.due[i] = nil
+	}
+	r.due = r.due[:0]
 }
 
 // command serves one client request.
@@ -311,7 +359,7 @@ func (r *hubRun) command(cmd hubCmd) {
 		return
 	case cmdPause:
 		r.unindex(c)
-		c.inView = nil
+		c.inView = slotTable{}
 		c.mu.Lock()
 		c.resetPending()
 		c.mu.Unlock()
@@ -406,7 +454,10 @@ func (r *hubRun) route(b feedBatch) {
 	}
 	for _, c := range r.dirty {
 		c.seq.Store(r.pos)
-		c.notify()
+		if !c.due {
+			c.due = true
+			r.due = append(r.due, c)
+		}
 	}
 	clear(r.dirty)
 	r.dirty = r.dirty[:0]
@@ -433,10 +484,36 @@ func (r *hubRun) fetch(st *entState) bool {
 }
 
 // candidates collects the clients that may have st in view before or after a
-// change: those whose view covers its old or new place, the wide ones.
+// change: those whose view bound meets its old or new place, the wide ones.
 func (r *hubRun) candidates(st *entState, old orb.Bound, had bool) []*streamClient {
-	r.stamp++
 	r.cands = r.cands[:0]
+	r.keys = r.keys[:0]
+	all := false
+	cell := func(k uint64) {
+		if !slices.Contains(r.keys, k) {
+			r.keys = append(r.keys, k)
+		}
+	}
+	if had && !r.eachCell(old, cell) {
+		all = true
+	}
+	if !all && st.placed && (!had || st.bound != old) && !r.eachCell(st.bound, cell) {
+		all = true
+	}
+	near := func(b orb.Bound) bool {
+		return had && b.Intersects(old) || st.placed && b.Intersects(st.bound)
+	}
+	if len(r.wide) == 0 && !all && len(r.keys) == 1 {
+		// The common case, a point that stays in its cell: a client is
+		// filed once per cell, so there is nothing to dedupe.
+		for _, e := range r.grid[r.keys[0]] {
+			if near(e.b) {
+				r.cands = append(r.cands, e.c)
+			}
+		}
+		return r.cands
+	}
+	r.stamp++
 	add := func(c *streamClient) {
 		if c.stamp != r.stamp {
 			c.stamp = r.stamp
@@ -446,24 +523,22 @@ func (r *hubRun) candidates(st *entState, old orb.Bound, had bool) []*streamClie
 	for c := range r.wide {
 		add(c)
 	}
-	cells := func(b orb.Bound) {
-		if !r.eachCell(b, func(k uint64) {
-			for _, c := range r.grid[k] {
-				add(c)
-			}
-		}) {
-			for _, cs := range r.grid { // a huge geometry: ask every client
-				for _, c := range cs {
-					add(c)
+	if all { // a huge geometry: ask every client
+		for _, es := range r.grid {
+			for _, e := range es {
+				if near(e.b) {
+					add(e.c)
 				}
 			}
 		}
+		return r.cands
 	}
-	if had {
-		cells(old)
-	}
-	if st.placed && (!had || st.bound != old) {
-		cells(st.bound)
+	for _, k := range r.keys {
+		for _, e := range r.grid[k] {
+			if near(e.b) {
+				add(e.c)
+			}
+		}
 	}
 	return r.cands
 }
@@ -480,18 +555,21 @@ func (r *hubRun) changed(seq uint64, slot uint32, st *entState, old orb.Bound, h
 		if c.view.spatial() && !c.view.near(old, had) && !c.view.near(st.bound, st.placed) {
 			continue
 		}
-		_, was := c.inView[slot]
+		was := c.inView.has(slot)
 		now := st.ent != nil && c.view.match(slot, st, c.idSlots)
 		if !was && !now {
 			continue
 		}
 		if now {
-			c.inView[slot] = struct{}{}
+			if !was {
+				c.inView.put(slot, 0)
+			}
 		} else {
-			delete(c.inView, slot)
+			c.inView.del(slot)
 		}
 		c.mu.Lock()
 		c.push(slot, snapOf(st), now, what)
+		c.seq.Store(seq) // a frame never holds a change newer than its seq
 		c.mu.Unlock()
 		r.markDirty(c)
 	}
@@ -504,7 +582,7 @@ func (r *hubRun) observe(seq uint64, slot uint32, st *entState, o *twin.Observat
 		if seq <= c.since {
 			continue
 		}
-		if _, in := c.inView[slot]; !in {
+		if !c.inView.has(slot) {
 			continue
 		}
 		m := c.view.metricIndex(o.Metric)
@@ -513,6 +591,7 @@ func (r *hubRun) observe(seq uint64, slot uint32, st *entState, o *twin.Observat
 		}
 		c.mu.Lock()
 		c.pushValue(slot, snapOf(st), m, o.V)
+		c.seq.Store(seq)
 		c.mu.Unlock()
 		r.markDirty(c)
 	}
@@ -539,9 +618,9 @@ func (r *hubRun) allClients() []*streamClient {
 	for c := range r.wide {
 		seen[c] = struct{}{}
 	}
-	for _, cs := range r.grid {
-		for _, c := range cs {
-			seen[c] = struct{}{}
+	for _, es := range r.grid {
+		for _, e := range es {
+			seen[e.c] = struct{}{}
 		}
 	}
 	out := make([]*streamClient, 0, len(seen))
@@ -598,15 +677,19 @@ func (r *hubRun) index(c *streamClient) {
 		r.wide[c] = struct{}{}
 		return
 	}
+	u := bounds[0]
+	for _, b := range bounds[1:] {
+		u = u.Union(b)
+	}
 	for _, b := range bounds {
 		r.eachCell(b, func(k uint64) {
-			cs := r.grid[k]
-			for _, x := range cs {
-				if x == c {
+			es := r.grid[k]
+			for _, x := range es {
+				if x.c == c {
 					return
 				}
 			}
-			r.grid[k] = append(cs, c)
+			r.grid[k] = append(es, gridEntry{b: u, c: c})
 			c.cells = append(c.cells, k)
 		})
 	}
@@ -616,19 +699,19 @@ func (r *hubRun) index(c *streamClient) {
 func (r *hubRun) unindex(c *streamClient) {
 	delete(r.wide, c)
 	for _, k := range c.cells {
-		cs := r.grid[k]
-		for i, x := range cs {
-			if x == c {
-				cs[i] = cs[len(cs)-1]
-				cs[len(cs)-1] = nil
-				cs = cs[:len(cs)-1]
+		es := r.grid[k]
+		for i, x := range es {
+			if x.c == c {
+				es[i] = es[len(es)-1]
+				es[len(es)-1] = gridEntry{}
+				es = es[:len(es)-1]
 				break
 			}
 		}
-		if len(cs) == 0 {
+		if len(es) == 0 {
 			delete(r.grid, k)
 		} else {
-			r.grid[k] = cs
+			r.grid[k] = es
 		}
 	}
 	c.cells = c.cells[:0]

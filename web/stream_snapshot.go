@@ -113,7 +113,7 @@ func (r *hubRun) snapshot(c *streamClient, v streamView, kind snapKind, from uin
 		}
 	}
 	r.index(c)
-	newIn := make(map[uint32]struct{}, len(ents))
+	var newIn slotTable
 	sn := &streamSnapshot{kind: kind, seq: s0, from: from, resync: kind == snapResync}
 	slotOfID := make(map[twin.ID]uint32, len(ents))
 	for i := range ents {
@@ -123,7 +123,7 @@ func (r *hubRun) snapshot(c *streamClient, v streamView, kind snapKind, from uin
 			st.ent, st.kind = e, e.Kind
 			st.place(e.Geometry, e.Moving)
 		}
-		newIn[slot] = struct{}{}
+		newIn.put(slot, 0)
 		slotOfID[e.ID] = slot
 		if kind == snapResume {
 			if _, changed := touched[e.ID]; !changed {
@@ -157,19 +157,19 @@ func (r *hubRun) snapshot(c *streamClient, v streamView, kind snapKind, from uin
 	if c.overflowed {
 		return // a resync snapshot is on its way and will show the new place
 	}
-	for slot := range old {
-		if _, still := newIn[slot]; !still {
+	old.each(func(slot uint32, _ int32) {
+		if !newIn.has(slot) {
 			c.push(slot, entSnap{}, false, 0)
 		}
-	}
+	})
 	for _, e := range sn.entries {
-		if _, had := old[e.slot]; !had {
+		if !old.has(e.slot) {
 			c.push(e.slot, e.st, true, pendChanged|pendMoved)
 		}
 	}
 	for m, vs := range sn.values {
 		for _, sv := range vs {
-			if _, had := old[sv.slot]; !had {
+			if !old.has(sv.slot) {
 				c.pushValue(sv.slot, entSnap{}, m, float64(sv.v))
 			}
 		}

@@ -474,7 +474,7 @@ func pendingOf(r *hubRun, _ *streamClientT) int {
 	r.send(hubCmd{op: cmdPending, done: done, report: func(cs []*streamClient) {
 		for _, c := range cs {
 			c.mu.Lock()
-			n = max(n, len(c.pend))
+			n = max(n, c.pend.Len())
 			c.mu.Unlock()
 		}
 	}})
