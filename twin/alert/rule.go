@@ -217,7 +217,7 @@ func Parse(e *twin.Entity) (Rule, error) {
 	}
 	r := Rule{ID: e.ID, Scope: ScopeEntity, Stale: DefaultStale, Severity: Warning, Agg: series.Avg}
 
-	metric, ok, err := str(e.Props, PropMetric)
+	metric, ok, err := e.Props.Text(PropMetric)
 	switch {
 	case err != nil:
 		return bad(PropMetric, "%v", err)
@@ -228,7 +228,7 @@ func Parse(e *twin.Entity) (Rule, error) {
 	}
 	r.Metric = metric
 
-	op, ok, err := str(e.Props, PropOp)
+	op, ok, err := e.Props.Text(PropOp)
 	if err != nil {
 		return bad(PropOp, "%v", err)
 	}
@@ -239,7 +239,7 @@ func Parse(e *twin.Entity) (Rule, error) {
 		return bad(PropOp, "%v", err)
 	}
 
-	th, ok, err := number(e.Props, PropThreshold)
+	th, ok, err := e.Props.Float(PropThreshold)
 	if err != nil {
 		return bad(PropThreshold, "%v", err)
 	}
@@ -247,7 +247,7 @@ func Parse(e *twin.Entity) (Rule, error) {
 		return bad(PropThreshold, "required: the value that raises the alert")
 	}
 	r.Threshold, r.Clear = th, th
-	if c, ok, err := number(e.Props, PropClear); err != nil {
+	if c, ok, err := e.Props.Float(PropClear); err != nil {
 		return bad(PropClear, "%v", err)
 	} else if ok {
 		if r.Op.High() && c > th || !r.Op.High() && c < th {
@@ -260,7 +260,7 @@ func Parse(e *twin.Entity) (Rule, error) {
 		r.Clear = c
 	}
 
-	if v, ok, err := number(e.Props, PropFor); err != nil {
+	if v, ok, err := e.Props.Float(PropFor); err != nil {
 		return bad(PropFor, "%v", err)
 	} else if ok {
 		if !(v >= 0 && v <= MaxFor.Seconds()) {
@@ -269,31 +269,22 @@ func Parse(e *twin.Entity) (Rule, error) {
 		r.For = time.Duration(math.Round(v * 1e9))
 	}
 
-	if s, ok, err := str(e.Props, PropKinds); err != nil {
+	if s, ok, err := e.Props.Text(PropKinds); err != nil {
 		return bad(PropKinds, "%v", err)
 	} else if ok {
-		for _, k := range splitList(s, ",") {
-			if msg := checkKind(k); msg != "" {
-				return bad(PropKinds, "%s", msg)
-			}
-			if !slices.Contains(r.Kinds, twin.Kind(k)) {
-				r.Kinds = append(r.Kinds, twin.Kind(k))
-			}
+		if r.Kinds, err = twin.ParseKinds(s); err != nil {
+			return bad(PropKinds, "%v", err)
 		}
 	}
-	if s, ok, err := str(e.Props, PropWhere); err != nil {
+	if s, ok, err := e.Props.Text(PropWhere); err != nil {
 		return bad(PropWhere, "%v", err)
 	} else if ok {
-		for _, w := range splitList(s, ";") {
-			f, err := twin.ParseFilter(w)
-			if err != nil {
-				return bad(PropWhere, "%v", err)
-			}
-			r.Where = append(r.Where, f)
+		if r.Where, err = twin.ParseFilters(s); err != nil {
+			return bad(PropWhere, "%v", err)
 		}
 	}
 
-	if s, ok, err := str(e.Props, PropScope); err != nil {
+	if s, ok, err := e.Props.Text(PropScope); err != nil {
 		return bad(PropScope, "%v", err)
 	} else if ok {
 		switch s {
@@ -304,15 +295,15 @@ func Parse(e *twin.Entity) (Rule, error) {
 			return bad(PropScope, "want entity or cell, got %q", s)
 		}
 	}
-	res, hasRes, err := number(e.Props, PropRes)
+	res, hasRes, err := e.Props.Float(PropRes)
 	if err != nil {
 		return bad(PropRes, "%v", err)
 	}
-	agg, hasAgg, err := str(e.Props, PropAgg)
+	agg, hasAgg, err := e.Props.Text(PropAgg)
 	if err != nil {
 		return bad(PropAgg, "%v", err)
 	}
-	stale, hasStale, err := number(e.Props, PropStale)
+	stale, hasStale, err := e.Props.Float(PropStale)
 	if err != nil {
 		return bad(PropStale, "%v", err)
 	}
@@ -343,7 +334,7 @@ func Parse(e *twin.Entity) (Rule, error) {
 		}
 	}
 
-	if s, ok, err := str(e.Props, PropSeverity); err != nil {
+	if s, ok, err := e.Props.Text(PropSeverity); err != nil {
 		return bad(PropSeverity, "%v", err)
 	} else if ok {
 		switch sv := Severity(s); sv {
@@ -368,61 +359,6 @@ func Parse(e *twin.Entity) (Rule, error) {
 		return bad("geometry", "want a Polygon or MultiPolygon area (or none), got %s", g.GeoJSONType())
 	}
 	return r, nil
-}
-
-// number reads a numeric property; a string holding a number is accepted too,
-// for clients that send every property as text.
-func number(ps twin.Properties, key string) (float64, bool, error) {
-	v, ok := ps.Get(key)
-	if !ok || v.Type() == twin.Null {
-		return 0, false, nil
-	}
-	if f, ok := v.Number(); ok {
-		return f, true, nil
-	}
-	if s, ok := v.Str(); ok {
-		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return 0, false, fmt.Errorf("want a number, got %q", s)
-		}
-		return f, true, nil
-	}
-	return 0, false, fmt.Errorf("want a number, got %s", v.Type())
-}
-
-func str(ps twin.Properties, key string) (string, bool, error) {
-	v, ok := ps.Get(key)
-	if !ok || v.Type() == twin.Null {
-		return "", false, nil
-	}
-	s, ok := v.Str()
-	if !ok {
-		return "", false, fmt.Errorf("want a string, got %s", v.Type())
-	}
-	return strings.TrimSpace(s), true, nil
-}
-
-// splitList splits a list and drops empty items and surrounding spaces.
-func splitList(s, sep string) []string {
-	var out []string
-	for _, p := range strings.Split(s, sep) {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-func checkKind(k string) string {
-	if len(k) > 64 {
-		return fmt.Sprintf("kind %q: want 1..64 characters", k)
-	}
-	for _, r := range k {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
-			return fmt.Sprintf("kind %q: want lower-case letters, digits and _", k)
-		}
-	}
-	return ""
 }
 
 func checkArea(g orb.Geometry) string {

@@ -174,18 +174,18 @@ func Parse(e *twin.Entity) (Fence, error) {
 			return bad(p.Key, "unknown fence property (want one of %s)", strings.Join(allProps, ", "))
 		}
 	}
-	radius, hasRadius, err := number(e.Props, PropRadius)
+	radius, hasRadius, err := e.Props.Float(PropRadius)
 	if err != nil {
 		return bad(PropRadius, "%v", err)
 	}
 	if hasRadius && !(radius > 0 && radius <= MaxRadius) {
 		return bad(PropRadius, "want metres in (0, %d], got %v", MaxRadius, radius)
 	}
-	near, hasNear, err := str(e.Props, PropNear)
+	near, hasNear, err := e.Props.Text(PropNear)
 	if err != nil {
 		return bad(PropNear, "%v", err)
 	}
-	cells, hasCells, err := str(e.Props, PropCells)
+	cells, hasCells, err := e.Props.Text(PropCells)
 	if err != nil {
 		return bad(PropCells, "%v", err)
 	}
@@ -256,33 +256,24 @@ func Parse(e *twin.Entity) (Fence, error) {
 		}
 	}
 
-	if s, ok, err := str(e.Props, PropKinds); err != nil {
+	if s, ok, err := e.Props.Text(PropKinds); err != nil {
 		return bad(PropKinds, "%v", err)
 	} else if ok {
-		for _, k := range splitList(s, ",") {
-			if err := checkKind(k); err != "" {
-				return bad(PropKinds, "%s", err)
-			}
-			if !slices.Contains(f.Kinds, twin.Kind(k)) {
-				f.Kinds = append(f.Kinds, twin.Kind(k))
-			}
+		if f.Kinds, err = twin.ParseKinds(s); err != nil {
+			return bad(PropKinds, "%v", err)
 		}
 	}
-	if s, ok, err := str(e.Props, PropWhere); err != nil {
+	if s, ok, err := e.Props.Text(PropWhere); err != nil {
 		return bad(PropWhere, "%v", err)
 	} else if ok {
-		for _, w := range splitList(s, ";") {
-			flt, err := twin.ParseFilter(w)
-			if err != nil {
-				return bad(PropWhere, "%v", err)
-			}
-			f.Where = append(f.Where, flt)
+		if f.Where, err = twin.ParseFilters(s); err != nil {
+			return bad(PropWhere, "%v", err)
 		}
 	}
-	if s, ok, err := str(e.Props, PropEvents); err != nil {
+	if s, ok, err := e.Props.Text(PropEvents); err != nil {
 		return bad(PropEvents, "%v", err)
 	} else if ok {
-		for _, k := range splitList(s, ",") {
+		for _, k := range twin.SplitList(s, ",") {
 			b := eventBit(k)
 			if b == 0 {
 				return bad(PropEvents, "unknown event %q (want enter, exit, inside, outside, cross)", k)
@@ -300,7 +291,7 @@ func Parse(e *twin.Entity) (Fence, error) {
 	if f.Shape == ShapeLine && f.Events != EvCross {
 		return bad(PropEvents, "a line fence has only cross events (got %s)", f.Events)
 	}
-	if v, ok, err := number(e.Props, PropDwell); err != nil {
+	if v, ok, err := e.Props.Float(PropDwell); err != nil {
 		return bad(PropDwell, "%v", err)
 	} else if ok {
 		if !(v >= 0 && v <= MaxDwell.Seconds()) {
@@ -311,7 +302,7 @@ func Parse(e *twin.Entity) (Fence, error) {
 		}
 		f.Dwell = time.Duration(math.Round(v * 1e9))
 	}
-	if v, ok, err := number(e.Props, PropHysteresis); err != nil {
+	if v, ok, err := e.Props.Float(PropHysteresis); err != nil {
 		return bad(PropHysteresis, "%v", err)
 	} else if ok {
 		if !(v >= 0 && v <= MaxHysteresis) {
@@ -326,65 +317,10 @@ var allProps = []string{PropCells, PropDwell, PropEvents, PropHysteresis, PropKi
 
 func knownProp(k string) bool { return slices.Contains(allProps, k) }
 
-// number reads a numeric property; a string holding a number is accepted too,
-// for clients that send every property as text.
-func number(ps twin.Properties, key string) (float64, bool, error) {
-	v, ok := ps.Get(key)
-	if !ok || v.Type() == twin.Null {
-		return 0, false, nil
-	}
-	if f, ok := v.Number(); ok {
-		return f, true, nil
-	}
-	if s, ok := v.Str(); ok {
-		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return 0, false, fmt.Errorf("want a number, got %q", s)
-		}
-		return f, true, nil
-	}
-	return 0, false, fmt.Errorf("want a number, got %s", v.Type())
-}
-
-func str(ps twin.Properties, key string) (string, bool, error) {
-	v, ok := ps.Get(key)
-	if !ok || v.Type() == twin.Null {
-		return "", false, nil
-	}
-	s, ok := v.Str()
-	if !ok {
-		return "", false, fmt.Errorf("want a string, got %s", v.Type())
-	}
-	return strings.TrimSpace(s), true, nil
-}
-
-// splitList splits a list and drops empty items and surrounding spaces.
-func splitList(s, sep string) []string {
-	var out []string
-	for _, p := range strings.Split(s, sep) {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-func checkKind(k string) string {
-	if len(k) > 64 {
-		return fmt.Sprintf("kind %q: want 1..64 characters", k)
-	}
-	for _, r := range k {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
-			return fmt.Sprintf("kind %q: want lower-case letters, digits and _", k)
-		}
-	}
-	return ""
-}
-
 // parseCells reads H3 cells given as hex ids; a cell inside another listed
 // cell is dropped, so that the polygons of a fence never overlap.
 func parseCells(s string) ([]h3.Cell, error) {
-	items := splitList(s, ",")
+	items := twin.SplitList(s, ",")
 	if len(items) == 0 {
 		return nil, errors.New("no cells")
 	}
