@@ -40,9 +40,10 @@ type StreamConfig struct {
 	// WriteTimeout bounds one write to a client; a client that does not read
 	// for that long is dropped.
 	WriteTimeout time.Duration
-	// FlushInterval is the least time between two writes of deltas to a
-	// client: updates within it are conflated into one message and frame,
-	// which trades that much latency for fewer writes. 0 writes at once.
+	// FlushInterval is the least time between two rounds of writes of
+	// deltas: updates within it are conflated into one message and frame,
+	// which trades that much latency for fewer writes. A round also waits
+	// for the last one to be written out. 0 writes at once.
 	FlushInterval time.Duration
 	// GridDegrees is the cell size of the index of client views.
 	GridDegrees float64

@@ -7,25 +7,34 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"citytwin/render"
+	"citytwin/twin"
 
 	"github.com/gorilla/websocket"
+	"github.com/paulmach/orb"
 )
 
 // streamClient is one websocket stream. Three goroutines serve it: the
 // reader (control messages; it owns the connection's lifetime), the writer
-// (the only one that writes to the socket) and, at times, a playback or a
-// fence follower. The hub run and those producers leave what the client
-// should get in its pending state under mu; the writer takes it, conflated,
-// whenever it can write.
+// and, at times, a playback or a fence follower. The hub run and those
+// producers leave what the client should get in its pending state under mu;
+// whoever holds wmu, the writer goroutine or a worker of the hub's writer
+// pool, takes it, conflated, and writes it. Nothing else writes to the
+// socket (the reader's pongs go through the writer). Lock order: wmu, then
+// mu.
 type streamClient struct {
-	h    *hub
-	run  *hubRun
-	conn *websocket.Conn
-	wake chan struct{} // cap 1: something is pending
-	seq  atomic.Uint64 // the twin seq the pending state is current at
+	h       *hub
+	run     *hubRun
+	conn    *websocket.Conn
+	wake    chan struct{} // cap 1: something is pending
+	seq     atomic.Uint64 // the twin seq the pending state is current at
+	flushed atomic.Uint64 // the hub's count of flushes when this one last took its state
+
+	wmu sync.Mutex
+	w   *streamWriter
 
 	mu         sync.Mutex
 	pend       pendList        // newest state per entity, conflated
@@ -38,15 +47,23 @@ type streamClient struct {
 	inRound    bool            // woken by a round that waits for this write
 	gone       bool            // the writer has ended
 	gapSent    bool            // the writer told the client and asked for it
+	pong       []byte          // the payload of a ping to answer
+	pongDue    bool            // a pong waits for the writer
 	missed     uint64          // changes lost in the overflow
 	maxPending int
 	maxQueued  int
 
 	// Run-owned.
-	view    *streamView
-	inView  slotTable // the slots in view
+	view   *streamView
+	since  uint64    // changes up to this seq are in the snapshot
+	inView slotTable // the slots in view
+	// A simple view (one box, a few kinds, nothing else) is also kept here,
+	// beside since and inView, so that routing to it reads no other memory.
+	simple  bool
+	nkinds  uint8
+	box     orb.Bound
+	kinds   [maxSimpleKinds]twin.Kind
 	idSlots map[uint32]struct{}
-	since   uint64 // changes up to this seq are in the snapshot
 	stamp   uint64
 	mark    uint64
 	due     bool // waits for the next round
@@ -204,37 +221,75 @@ func (c *streamClient) sendError(err error) {
 	c.enqueueJSON(m)
 }
 
-// writer sends what is pending until ctx ends or a write fails.
-func (c *streamClient) writer(ctx context.Context, hello []byte) error {
+// newStreamWriter is the writer state of c's connection.
+func newStreamWriter(c *streamClient) *streamWriter {
 	w := &streamWriter{c: c, nc: c.conn.NetConn(), sent: map[uint32]struct{}{}}
+	if sc, ok := w.nc.(syscall.Conn); ok {
+		w.rc, _ = sc.SyscallConn()
+	}
+	return w
+}
+
+// writer sends what is pending until ctx ends or a write fails. The hub's
+// writer pool writes the rounds of deltas; this goroutine writes the rest
+// (hello, snapshots, replies, pings) and whatever the pool left to it.
+func (c *streamClient) writer(ctx context.Context, hello []byte) error {
+	c.wmu.Lock()
+	w := c.w
 	w.text(hello)
-	if err := w.send(); err != nil {
+	err := w.send()
+	c.wmu.Unlock()
+	if err != nil {
 		return err
 	}
+	defer func() {
+		c.wmu.Lock()
+		w.ended = true
+		c.wmu.Unlock()
+	}()
 	ping := time.NewTicker(c.h.cfg.PingInterval)
 	defer ping.Stop()
-	// The hub paces the deltas: it wakes the writer once a round (at most
-	// one per FlushInterval), so the writer needs no timer of its own.
 	for {
 		select {
 		case <-ctx.Done():
-			w.wbuf = appendWSHeader(w.wbuf[:0], wsClose, 2+len("server closing"))
+			c.wmu.Lock()
+			// After any remainder of a frame, so that the close is a frame of its own.
+			w.wbuf = appendWSHeader(w.wbuf, wsClose, 2+len("server closing"))
 			w.wbuf = binary.BigEndian.AppendUint16(w.wbuf, websocket.CloseGoingAway)
 			w.wbuf = append(w.wbuf, "server closing"...)
 			w.nc.SetWriteDeadline(time.Now().Add(time.Second))
 			_, _ = w.nc.Write(w.wbuf)
+			c.wmu.Unlock()
 			return ctx.Err()
 		case <-ping.C:
+			c.wmu.Lock()
 			w.wbuf = appendWSHeader(w.wbuf, wsPing, 0)
 		case <-c.wake:
-			if err := w.flush(); err != nil {
+			c.wmu.Lock()
+			if w.err == nil {
+				w.err = w.flush()
+			}
+			if err := w.err; err != nil {
+				c.wmu.Unlock()
 				return err
 			}
 		}
-		if err := w.send(); err != nil {
+		err := w.send()
+		c.wmu.Unlock()
+		if err != nil {
 			return err
 		}
 	}
+}
+
+// answerPing queues a pong; it is gorilla's ping handler, so that only the
+// writers write to the socket. Only the newest ping is answered (RFC 6455 5.5.3).
+func (c *streamClient) answerPing(payload string) error {
+	c.mu.Lock()
+	c.pong, c.pongDue = append(c.pong[:0], payload...), true
+	c.mu.Unlock()
+	c.notify()
+	return nil
 }
 
 // streamWriter is the writer's state: what the client has been told is in
@@ -246,7 +301,10 @@ func (c *streamClient) writer(ctx context.Context, hello []byte) error {
 type streamWriter struct {
 	c     *streamClient
 	nc    net.Conn
-	wbuf  []byte // websocket frames not yet written
+	rc    syscall.RawConn // for the pool's non-blocking writes; nil: none
+	ended bool            // the writer goroutine has returned
+	err   error           // a flush of the pool's failed: the writer ends the stream
+	wbuf  []byte          // websocket frames not yet written
 	sent  map[uint32]struct{}
 	buf   []byte
 	frame render.Frame
@@ -260,6 +318,7 @@ const (
 	wsBinary = 0x2
 	wsClose  = 0x8
 	wsPing   = 0x9
+	wsPong   = 0xA
 )
 
 // appendWSHeader appends the header of an unfragmented, unmasked server
@@ -296,6 +355,36 @@ func (w *streamWriter) send() error {
 	return err
 }
 
+// tryWrite writes the queued frames with one non-blocking system call;
+// false when the socket did not take them all (the rest stays queued, in
+// order) or failed.
+func (w *streamWriter) tryWrite() bool {
+	if len(w.wbuf) == 0 {
+		return true
+	}
+	if w.rc == nil {
+		return false
+	}
+	var n int
+	var err error
+	if rerr := w.rc.Write(func(fd uintptr) bool {
+		n, err = rawWrite(fd, w.wbuf)
+		return true
+	}); rerr != nil || err != nil {
+		return false
+	}
+	if n < len(w.wbuf) {
+		w.wbuf = w.wbuf[:copy(w.wbuf, w.wbuf[n:])]
+		return false
+	}
+	if cap(w.wbuf) > 64<<10 {
+		w.wbuf = nil
+	} else {
+		w.wbuf = w.wbuf[:0]
+	}
+	return true
+}
+
 // flush takes the pending state and writes it: queued messages, a gap, a
 // snapshot, then leave, enter and update messages and the binary frames.
 func (w *streamWriter) flush() error {
@@ -315,7 +404,13 @@ func (w *streamWriter) flush() error {
 		c.gapSent, c.missed = true, 0
 	}
 	seq := c.seq.Load()
+	pong, pongDue := c.pong, c.pongDue
+	if pongDue {
+		w.wbuf = append(appendWSHeader(w.wbuf, wsPong, len(pong)), pong...)
+		c.pongDue = false
+	}
 	c.mu.Unlock()
+	c.flushed.Store(c.h.flushes.Add(1))
 	defer func() {
 		pend.reset()
 		c.mu.Lock()

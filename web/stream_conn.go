@@ -22,6 +22,7 @@ func (h *hub) serve(ctx context.Context, conn *websocket.Conn) {
 	defer cancel()
 	c := &streamClient{h: h, conn: conn, wake: make(chan struct{}, 1),
 		maxPending: h.cfg.MaxPending, maxQueued: h.cfg.MaxQueued}
+	c.w = newStreamWriter(c)
 	c.run = h.join()
 	defer h.leave(c)
 	c.seq.Store(h.s.store.Seq())
@@ -67,6 +68,10 @@ func (rd *streamReader) read() {
 	alive := func() { conn.SetReadDeadline(time.Now().Add(cfg.PongWait)) }
 	alive()
 	conn.SetPongHandler(func(string) error { alive(); return nil })
+	// Only the writers write to the socket: a pong waits for the writer, and
+	// a close is answered by the writer's close when the reader has ended.
+	conn.SetPingHandler(c.answerPing)
+	conn.SetCloseHandler(func(int, string) error { return nil })
 	for {
 		typ, b, err := conn.ReadMessage()
 		if err != nil {

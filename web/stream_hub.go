@@ -32,6 +32,9 @@ type hub struct {
 	frame  geo.Frame // set with framed by the first join; read after join
 	framed bool
 	open   atomic.Int64 // admitted streams
+	// flushes counts the clients' flushes; each client keeps the count of
+	// its last, so a round can write the longest-waiting first.
+	flushes atomic.Uint64
 
 	mu      sync.Mutex
 	members int
@@ -42,8 +45,11 @@ type hub struct {
 	slots  map[twin.ID]uint32
 	ids    []twin.ID
 
-	// Run-owned, kept between runs: what the hub knows of each slot.
-	ents []entState
+	// Run-owned, kept between runs: what the hub knows of each slot, and
+	// one copy of each kind's name, so that comparing the kinds of a view and
+	// an entity compares pointers, not bytes in another cache line.
+	ents      []entState
+	kindNames map[twin.Kind]twin.Kind
 }
 
 // entState is what the hub knows of an entity: enough to route its changes
@@ -70,7 +76,7 @@ func (s *Server) streamHub() (*hub, error) {
 		}
 		var b [8]byte
 		_, _ = rand.Read(b[:])
-		s.streamHubP = &hub{s: s, cfg: cfg, epoch: hex.EncodeToString(b[:]), slots: map[twin.ID]uint32{}}
+		s.streamHubP = &hub{s: s, cfg: cfg, epoch: hex.EncodeToString(b[:]), slots: map[twin.ID]uint32{}, kindNames: map[twin.Kind]twin.Kind{}}
 	})
 	return s.streamHubP, s.streamErr
 }
@@ -183,6 +189,15 @@ func (h *hub) ent(n uint32, id twin.ID) *entState {
 	return st
 }
 
+// kind is the hub's copy of a kind's name. Run only.
+func (h *hub) kind(k twin.Kind) twin.Kind {
+	if c, ok := h.kindNames[k]; ok {
+		return c
+	}
+	h.kindNames[k] = k
+	return k
+}
+
 // place sets where an entity is from its geometry.
 func (st *entState) place(g orb.Geometry, moving bool) {
 	st.moving = moving
@@ -240,8 +255,12 @@ type hubRun struct {
 	keys   []uint64 // the grid cells of one change
 
 	// Rounds: the clients with deltas wait in due until the next round, at
-	// most one every FlushInterval, wakes their writers all at once.
+	// least FlushInterval after the last one and not before the pool has
+	// written the last one out, hands them to the writer pool.
 	due       []*streamClient
+	round     []*streamClient // the round the pool is writing
+	writing   bool
+	pool      *writerPool
 	lastRound time.Time
 	roundT    *time.Timer
 	armed     bool
@@ -303,6 +322,8 @@ func (r *hubRun) loop(sub *twin.Subscription) {
 	r.roundT = time.NewTimer(time.Hour)
 	r.roundT.Stop()
 	defer r.roundT.Stop()
+	r.pool = newWriterPool()
+	defer r.pool.stop()
 	for {
 		select {
 		case <-r.ctx.Done():
@@ -315,16 +336,22 @@ func (r *hubRun) loop(sub *twin.Subscription) {
 		case now := <-r.roundT.C:
 			r.armed = false
 			r.maybeRound(now)
+		case <-r.pool.done:
+			r.writing = false
+			clear(r.round)
+			r.maybeRound(time.Now())
 		}
 	}
 }
 
-// maybeRound wakes the writers of the clients with deltas when a round is
-// due, or arms the timer for the next one. Rounds are at least FlushInterval
-// apart: a client gets at most one write of deltas per interval, and a batch
-// of changes that arrives after a quiet spell goes out at once.
+// maybeRound hands the clients with deltas to the writer pool when a round
+// is due, or arms the timer for the next one. Rounds are at least
+// FlushInterval apart, and one starts only when the pool has written the
+// last one out, so under a heavy load the round period follows the time a
+// round takes to write. A client gets at most one write of deltas per round,
+// and a batch of changes that arrives after a quiet spell goes out at once.
 func (r *hubRun) maybeRound(now time.Time) {
-	if len(r.due) == 0 {
+	if len(r.due) == 0 || r.writing {
 		return
 	}
 	if wait := r.h.cfg.FlushInterval - now.Sub(r.lastRound); wait > 0 {
@@ -335,12 +362,12 @@ func (r *hubRun) maybeRound(now time.Time) {
 		return
 	}
 	r.lastRound = now
-	for i, c := range r.due {
+	for _, c := range r.due {
 		c.due = false
-		c.notify()
-		r.due[i] = nil
 	}
-	r.due = r.due[:0]
+	r.round, r.due = r.due, r.round[:0]
+	r.writing = true
+	r.pool.start(r.round)
 }
 
 // command serves one client request.
@@ -422,7 +449,7 @@ func (r *hubRun) route(b feedBatch) {
 			}
 			slot, st := h.slot(op.Entity.ID)
 			old, had := st.bound, st.placed
-			st.ent, st.kind = op.Entity, op.Entity.Kind
+			st.ent, st.kind = op.Entity, h.kind(op.Entity.Kind)
 			st.place(op.Entity.Geometry, op.Entity.Moving)
 			r.changed(ch.Seq, slot, st, old, had, pendChanged)
 			if st.kind == alert.KindAlert && len(r.alerts) > 0 {
@@ -478,7 +505,7 @@ func (r *hubRun) fetch(st *entState) bool {
 	if err != nil {
 		return false
 	}
-	st.ent, st.kind = &e, e.Kind
+	st.ent, st.kind = &e, r.h.kind(e.Kind)
 	st.place(e.Geometry, e.Moving)
 	return true
 }
@@ -549,14 +576,22 @@ func (r *hubRun) changed(seq uint64, slot uint32, st *entState, old orb.Bound, h
 		if seq <= c.since {
 			continue
 		}
-		// A client is told of an entity only where its view can see it: when
-		// neither place is in the view's bound, it was not in view and is not
-		// now, and its in-view set (a map, a cache miss) need not be asked.
-		if c.view.spatial() && !c.view.near(old, had) && !c.view.near(st.bound, st.placed) {
-			continue
+		var now bool
+		if c.simple {
+			// The grid entry's bound is the view's box: candidates has
+			// checked that one of the places meets it.
+			now = st.ent != nil && c.matchSimple(st)
+		} else {
+			// A client is told of an entity only where its view can see it:
+			// when neither place is in the view's bound, it was not in view
+			// and is not now, and its in-view set (a cache miss) need not
+			// be asked.
+			if c.view.spatial() && !c.view.near(old, had) && !c.view.near(st.bound, st.placed) {
+				continue
+			}
+			now = st.ent != nil && c.view.match(slot, st, c.idSlots)
 		}
 		was := c.inView.has(slot)
-		now := st.ent != nil && c.view.match(slot, st, c.idSlots)
 		if !was && !now {
 			continue
 		}

@@ -104,6 +104,7 @@ func (r *hubRun) snapshot(c *streamClient, v streamView, kind snapKind, from uin
 	r.unindex(c)
 	c.view = &v
 	c.since = s0
+	c.setSimple(h)
 	c.idSlots = nil
 	if len(v.IDs) > 0 {
 		c.idSlots = make(map[uint32]struct{}, len(v.IDs))
@@ -120,7 +121,7 @@ func (r *hubRun) snapshot(c *streamClient, v streamView, kind snapKind, from uin
 		e := &ents[i]
 		slot, st := h.slot(e.ID)
 		if st.ent == nil || r.pos >= s0 { // else the feed brings it up to s0 in order
-			st.ent, st.kind = e, e.Kind
+			st.ent, st.kind = e, h.kind(e.Kind)
 			st.place(e.Geometry, e.Moving)
 		}
 		newIn.put(slot, 0)

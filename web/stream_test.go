@@ -654,3 +654,37 @@ func TestStreamControlErrors(t *testing.T) {
 	c.send(map[string]any{"type": "ping"})
 	c.until("pong", func() bool { return c.types["pong"] > 0 })
 }
+
+// Websocket pings are answered by the writers, between whole frames, while
+// rounds of deltas go out: the stream stays well-formed and every ping gets
+// its pong.
+func TestStreamWebsocketPing(t *testing.T) {
+	env := newStreamEnv(t, 3000)
+	c := dialStream(t, env.url, nil)
+	pongs := make(chan string, 100)
+	c.conn.SetPongHandler(func(s string) error { pongs <- s; return nil })
+	c.send(map[string]any{"type": "subscribe", "bbox": bboxOf(sCity), "kinds": []string{"vehicle"}})
+	c.until("snapshot", func() bool { return c.types["snapshot"] > 0 })
+	for i := range 20 {
+		want := fmt.Sprint("p", i)
+		if err := c.conn.WriteControl(websocket.PingMessage, []byte(want), time.Now().Add(time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		seq := env.move(t, 3000, 0.001)
+		c.until("the step", func() bool { return c.seq >= seq })
+		got := ""
+		c.until("a pong", func() bool {
+			select {
+			case got = <-pongs:
+				return true
+			default:
+				return false
+			}
+		})
+		if got != want {
+			t.Fatalf("pong %q, want %q", got, want)
+		}
+	}
+	want := env.inView(sCity)
+	c.until("the view", func() bool { return sameView(c.vehicles(), want) == "" })
+}

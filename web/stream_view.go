@@ -63,6 +63,48 @@ func (v *streamView) match(slot uint32, st *entState, idSlots map[uint32]struct{
 	return true
 }
 
+// maxSimpleKinds is the most kinds a view kept inline may have.
+const maxSimpleKinds = 4
+
+// setSimple keeps the view inline in c when it is one box and at most
+// maxSimpleKinds kinds, its names the hub's copies. Run only.
+func (c *streamClient) setSimple(h *hub) {
+	v := c.view
+	c.simple = len(v.BBox) == 1 && len(v.Cells) == 0 && len(v.IDs) == 0 && len(v.Where) == 0 && len(v.Kinds) <= maxSimpleKinds
+	c.nkinds, c.kinds = 0, [maxSimpleKinds]twin.Kind{}
+	if !c.simple {
+		return
+	}
+	c.box = v.BBox[0]
+	for _, k := range v.Kinds {
+		c.kinds[c.nkinds] = h.kind(k)
+		c.nkinds++
+	}
+}
+
+// matchSimple is match for a simple view.
+func (c *streamClient) matchSimple(st *entState) bool {
+	if c.nkinds > 0 {
+		ok := false
+		for _, k := range c.kinds[:c.nkinds] {
+			if k == st.kind {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	if !st.placed {
+		return false
+	}
+	if st.point {
+		return c.box.Contains(st.pos)
+	}
+	return c.box.Intersects(st.bound)
+}
+
 // near reports whether a bound meets the view's boxes (or its cells' bound);
 // false when the entity had no place.
 func (v *streamView) near(b orb.Bound, placed bool) bool {
