@@ -19,7 +19,8 @@ import (
 //	 5     1    type (FramePositions, FrameValues)
 //	 6     2    metric: index into the subscription's metrics (values); 0xFFFF for positions
 //	 8     8    seq: the twin's sequence number the frame is current at (uint64)
-//	16     8    time: Unix milliseconds (int64)
+//	16     8    time: Unix milliseconds (int64), the instant the columns are for
+//	            (a stream's playback: the played-back instant; live: when written)
 //	24     4    count: entries (uint32)
 //	28     4    reserved, 0
 //	32     4n   slots (uint32): the entities, as numbered by the stream
@@ -69,7 +70,7 @@ type Frame struct {
 	Type   FrameType
 	Metric uint16 // NoMetric for positions
 	Seq    uint64
-	TimeMS int64 // Unix milliseconds
+	TimeMS int64 // Unix milliseconds: the instant the columns are for
 	Slots  []uint32
 	East   []float32
 	North  []float32

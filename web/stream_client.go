@@ -24,13 +24,16 @@ import (
 // whoever holds wmu, the writer goroutine or a worker of the hub's writer
 // pool, takes it, conflated, and writes it. Nothing else writes to the
 // socket (the reader's pongs go through the writer). Lock order: wmu, then
-// mu.
+// the run's routing (read), then mu.
 type streamClient struct {
-	h       *hub
-	run     *hubRun
-	conn    *websocket.Conn
-	wake    chan struct{} // cap 1: something is pending
-	seq     atomic.Uint64 // the twin seq the pending state is current at
+	h    *hub
+	run  *hubRun
+	conn *websocket.Conn
+	wake chan struct{} // cap 1: something is pending
+	// seq is the twin seq the pending state is current at: every change up
+	// to it that touches the view has been routed whole into the pending
+	// state, and none after it.
+	seq     atomic.Uint64
 	flushed atomic.Uint64 // the hub's count of flushes when this one last took its state
 
 	wmu sync.Mutex
@@ -50,6 +53,7 @@ type streamClient struct {
 	pong       []byte          // the payload of a ping to answer
 	pongDue    bool            // a pong waits for the writer
 	missed     uint64          // changes lost in the overflow
+	at         int64           // the playback instant pend is for (Unix ns); 0: live
 	maxPending int
 	maxQueued  int
 
@@ -188,6 +192,7 @@ func (c *streamClient) overflow(n uint64) {
 func (c *streamClient) resetPending() {
 	c.pend.reset()
 	c.snap = nil
+	c.at = 0
 	c.overflowed, c.gapSent = false, false
 }
 
@@ -389,6 +394,9 @@ func (w *streamWriter) tryWrite() bool {
 // snapshot, then leave, enter and update messages and the binary frames.
 func (w *streamWriter) flush() error {
 	c := w.c
+	// Whole changes only: the run routes a change of many entities under
+	// routing, and its seq is stored with its pushes.
+	c.run.routing.RLock()
 	c.mu.Lock()
 	snap := c.snap
 	c.snap = nil
@@ -409,7 +417,9 @@ func (w *streamWriter) flush() error {
 		w.wbuf = append(appendWSHeader(w.wbuf, wsPong, len(pong)), pong...)
 		c.pongDue = false
 	}
+	at := c.at
 	c.mu.Unlock()
+	c.run.routing.RUnlock()
 	c.flushed.Store(c.h.flushes.Add(1))
 	defer func() {
 		pend.reset()
@@ -447,5 +457,5 @@ func (w *streamWriter) flush() error {
 	if pend.Len() == 0 {
 		return nil
 	}
-	return w.deltas(&pend, seq)
+	return w.deltas(&pend, seq, at/1e6)
 }

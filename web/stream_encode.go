@@ -176,8 +176,9 @@ func (w *streamWriter) sendFrame(f *render.Frame, seq uint64, tms int64) error {
 	return nil
 }
 
-// deltas writes what changed: leave, enter, update, then the frames.
-func (w *streamWriter) deltas(pend *pendList, seq uint64) error {
+// deltas writes what changed: leave, enter, update, then the frames, whose
+// time is tms (Unix ms: the playback instant), or now when 0.
+func (w *streamWriter) deltas(pend *pendList, seq uint64, tms int64) error {
 	var leave, enter, update []snapEntry
 	pf := w.positions()
 	for m := range w.c.viewMetrics() {
@@ -260,11 +261,11 @@ func (w *streamWriter) deltas(pend *pendList, seq uint64) error {
 		w.text(b)
 	}
 	w.buf = b
-	if err := w.sendFrame(pf, seq, 0); err != nil {
+	if err := w.sendFrame(pf, seq, tms); err != nil {
 		return err
 	}
 	for m := 0; m < nm; m++ {
-		if err := w.sendFrame(&w.vals[m], seq, 0); err != nil {
+		if err := w.sendFrame(&w.vals[m], seq, tms); err != nil {
 			return err
 		}
 	}

@@ -23,8 +23,8 @@ import (
 //
 // The run alone touches the entity table, the client index and each client's
 // in-view set; clients talk to it through commands. Lock order: hub.mu, then
-// streamClient.mu; the run takes only streamClient.mu, and Store locks (reads)
-// with none held.
+// streamClient.mu; the run takes only its routing (written) and then
+// streamClient.mu, and Store locks (reads) with no client's mu held.
 type hub struct {
 	s      *Server
 	cfg    StreamConfig
@@ -245,6 +245,13 @@ type hubRun struct {
 	cmds   chan hubCmd
 	pos    uint64 // the last change routed
 
+	// routing is held (written) by the run while it routes a change of more
+	// than one entity, and read by a flush while it takes a client's pending
+	// state and seq, so that a flush takes whole changes: a message with seq
+	// s holds all of change s and nothing after it. A change of one entity
+	// reaches each client in one push, with its seq, under the client's mu.
+	routing sync.RWMutex
+
 	grid   map[uint64][]gridEntry
 	wide   map[*streamClient]struct{} // views too big for the grid, or without a place
 	alerts map[*streamClient]struct{}
@@ -426,61 +433,20 @@ func (r *hubRun) route(b feedBatch) {
 			r.markDirty(c)
 		}
 	}
-	h := r.h
 	for i := range b.changes {
 		ch := &b.changes[i]
 		r.pos = ch.Seq
 		op := &ch.Op
-		switch op.Type {
-		case twin.OpMove:
-			for j := range op.Positions {
-				p := &op.Positions[j]
-				slot, st := h.slot(p.ID)
-				if st.ent == nil && !r.fetch(st) {
-					continue
-				}
-				old, had := st.bound, st.placed
-				st.pos, st.bound, st.placed, st.point, st.moving = p.Point, p.Point.Bound(), true, true, true
-				r.changed(ch.Seq, slot, st, old, had, pendMoved)
-			}
-		case twin.OpUpsert, twin.OpPatch:
-			if op.Entity == nil {
-				continue
-			}
-			slot, st := h.slot(op.Entity.ID)
-			old, had := st.bound, st.placed
-			st.ent, st.kind = op.Entity, h.kind(op.Entity.Kind)
-			st.place(op.Entity.Geometry, op.Entity.Moving)
-			r.changed(ch.Seq, slot, st, old, had, pendChanged)
-			if st.kind == alert.KindAlert && len(r.alerts) > 0 {
-				r.alertChanged(ch.Seq, op.Entity)
-			}
-		case twin.OpDelete:
-			n, ok := h.slotOf(op.ID, false)
-			if !ok {
-				continue
-			}
-			st := h.ent(n, op.ID)
-			old, had := st.bound, st.placed
-			st.ent, st.placed = nil, false
-			r.changed(ch.Seq, n, st, old, had, 0)
-		case twin.OpObserve:
-			for j := range op.Observations {
-				o := &op.Observations[j]
-				n, ok := h.slotOf(o.ID, false)
-				if !ok {
-					continue // in no view
-				}
-				st := h.ent(n, o.ID)
-				if st.ent == nil || !st.placed && len(r.wide) == 0 {
-					continue
-				}
-				r.observe(ch.Seq, n, st, o)
-			}
+		if len(op.Positions) > 1 || len(op.Observations) > 1 {
+			r.routing.Lock()
+			r.routeChange(ch)
+			r.routing.Unlock()
+		} else {
+			r.routeChange(ch)
 		}
 	}
 	for _, c := range r.dirty {
-		c.seq.Store(r.pos)
+		c.seq.Store(r.pos) // every change of the batch has been routed
 		if !c.due {
 			c.due = true
 			r.due = append(r.due, c)
@@ -489,6 +455,60 @@ func (r *hubRun) route(b feedBatch) {
 	clear(r.dirty)
 	r.dirty = r.dirty[:0]
 	r.batch++
+}
+
+// routeChange routes one change to the clients whose views it touches. Each
+// client it reaches gets the change's seq with the push, under its mu.
+func (r *hubRun) routeChange(ch *twin.Change) {
+	h := r.h
+	op := &ch.Op
+	switch op.Type {
+	case twin.OpMove:
+		for j := range op.Positions {
+			p := &op.Positions[j]
+			slot, st := h.slot(p.ID)
+			if st.ent == nil && !r.fetch(st) {
+				continue
+			}
+			old, had := st.bound, st.placed
+			st.pos, st.bound, st.placed, st.point, st.moving = p.Point, p.Point.Bound(), true, true, true
+			r.changed(ch.Seq, slot, st, old, had, pendMoved)
+		}
+	case twin.OpUpsert, twin.OpPatch:
+		if op.Entity == nil {
+			return
+		}
+		slot, st := h.slot(op.Entity.ID)
+		old, had := st.bound, st.placed
+		st.ent, st.kind = op.Entity, h.kind(op.Entity.Kind)
+		st.place(op.Entity.Geometry, op.Entity.Moving)
+		r.changed(ch.Seq, slot, st, old, had, pendChanged)
+		if st.kind == alert.KindAlert && len(r.alerts) > 0 {
+			r.alertChanged(ch.Seq, op.Entity)
+		}
+	case twin.OpDelete:
+		n, ok := h.slotOf(op.ID, false)
+		if !ok {
+			return
+		}
+		st := h.ent(n, op.ID)
+		old, had := st.bound, st.placed
+		st.ent, st.placed = nil, false
+		r.changed(ch.Seq, n, st, old, had, 0)
+	case twin.OpObserve:
+		for j := range op.Observations {
+			o := &op.Observations[j]
+			n, ok := h.slotOf(o.ID, false)
+			if !ok {
+				continue // in no view
+			}
+			st := h.ent(n, o.ID)
+			if st.ent == nil || !st.placed && len(r.wide) == 0 {
+				continue
+			}
+			r.observe(ch.Seq, n, st, o)
+		}
+	}
 }
 
 // markDirty remembers to wake c at the end of the batch.

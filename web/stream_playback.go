@@ -57,9 +57,10 @@ func (c *streamClient) playback(ctx context.Context, v streamView, at int64, spe
 				c.push(slot, entSnap{}, false, 0)
 			}
 		}
+		c.at = t // the frames are for the played-back instant, not now
+		c.seq.Store(seq)
 		c.mu.Unlock()
 		in = next
-		c.seq.Store(seq)
 		c.notify()
 	}
 }

@@ -144,11 +144,11 @@ func (r *hubRun) snapshot(c *streamClient, v streamView, kind snapKind, from uin
 	}
 	old := c.inView
 	c.inView = newIn
-	if s0 > c.seq.Load() {
-		c.seq.Store(s0)
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if s0 > c.seq.Load() { // with what it labels, under mu (see flush)
+		c.seq.Store(s0)
+	}
 	if kind != snapViewport {
 		c.resetPending()
 		c.snap = sn

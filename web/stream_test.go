@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -149,7 +150,8 @@ type streamClientT struct {
 	missed  int64
 	last    map[string]any
 	fenceEv []fence.Event
-	msgs    chan wsMsg // unbuffered: a client that does not call next stops reading
+	lastFr  *render.Frame // the last binary frame read
+	msgs    chan wsMsg    // unbuffered: a client that does not call next stops reading
 }
 
 type wsMsg struct {
@@ -221,6 +223,7 @@ func (c *streamClientT) next(d time.Duration) bool {
 			c.t.Fatal(err)
 		}
 		c.types["frame"]++
+		c.lastFr = f
 		for i, s := range f.Slots {
 			if _, ok := c.ids[s]; !ok {
 				c.t.Fatalf("frame for slot %d, which is not in view", s)
@@ -420,6 +423,95 @@ func TestStreamDeltas(t *testing.T) {
 	}
 }
 
+// Every positions frame (the last message of a flush without metrics) leaves
+// the client holding exactly the view at the frame's seq: a flush takes whole
+// changes, never part of one, even when the writers race the router. Each
+// change moves many vehicles in and out of the view; with no flush interval
+// the writer pool writes a round while the run routes the next changes.
+func TestStreamWholeChanges(t *testing.T) {
+	env := newStreamEnv(t, 2000, func(_ *Config, s *StreamConfig) { s.FlushInterval = 0 })
+	c := dialStream(t, env.url, nil)
+	c.send(map[string]any{"type": "subscribe", "bbox": bboxOf(sView), "kinds": []string{"vehicle"}})
+	c.until("snapshot", func() bool { return c.types["snapshot"] > 0 })
+	snapSeq := c.seq
+	if msg := sameView(c.vehicles(), env.inView(sView)); msg != "" {
+		t.Fatal(msg)
+	}
+	// The changes and the view after each, worked out before they are applied.
+	const steps = 150
+	ids := make([]twin.ID, 0, len(env.pos))
+	for id := range env.pos {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	cur := maps.Clone(env.pos)
+	ops := make([]twin.Op, steps)
+	want := map[uint64]map[twin.ID]orb.Point{}
+	base := env.store.Seq()
+	if base != snapSeq {
+		t.Fatalf("snapshot at seq %d, the twin at %d", snapSeq, base)
+	}
+	for i := range ops {
+		env.clock += int64(time.Second)
+		ps := make([]twin.Position, 0, len(ids))
+		for _, id := range ids {
+			p := cur[id]
+			p[0] = math.Max(sCity.Min[0], math.Min(sCity.Max[0], p[0]+(env.rng.Float64()*2-1)*0.02))
+			p[1] = math.Max(sCity.Min[1], math.Min(sCity.Max[1], p[1]+(env.rng.Float64()*2-1)*0.02))
+			cur[id] = p
+			ps = append(ps, twin.Position{ID: id, T: env.clock, Point: p})
+		}
+		ops[i] = twin.Op{Type: twin.OpMove, T: env.clock, Positions: ps}
+		w := map[twin.ID]orb.Point{}
+		for id, p := range cur {
+			if sView.Contains(p) {
+				w[id] = p
+			}
+		}
+		want[base+uint64(i)+1] = w
+	}
+	applied := make(chan error, 1)
+	go func() {
+		for i := range ops {
+			seq, err := env.store.Apply(ops[i])
+			if err == nil && seq != base+uint64(i)+1 {
+				err = fmt.Errorf("change %d got seq %d, want %d", i, seq, base+uint64(i)+1)
+			}
+			if err != nil {
+				applied <- err
+				return
+			}
+		}
+		applied <- nil
+	}()
+	last := base + steps
+	checked := 0
+	deadline := time.Now().Add(20 * time.Second)
+	for c.seq < last || c.lastFr == nil || c.lastFr.Seq < last {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out at seq %d of %d (seen %v)", c.seq, last, c.types)
+		}
+		c.lastFr = nil
+		if !c.next(time.Second) || c.lastFr == nil || c.lastFr.Type != render.FramePositions || c.lastFr.Seq <= snapSeq {
+			continue
+		}
+		if c.types["gap"] > 0 {
+			t.Fatalf("a gap: the test needs the client to keep up (%v)", c.types)
+		}
+		checked++
+		if msg := sameView(c.vehicles(), want[c.lastFr.Seq]); msg != "" {
+			t.Fatalf("after the frame at seq %d (the snapshot was at %d, %d frames checked): %s", c.lastFr.Seq, snapSeq, checked, msg)
+		}
+	}
+	if err := <-applied; err != nil {
+		t.Fatal(err)
+	}
+	if len(c.errs) > 0 {
+		t.Fatal(c.errs)
+	}
+	t.Logf("%d frames checked, messages %v", checked, c.types)
+}
+
 // A client that stops reading holds up no one; its pending state stays
 // bounded, and when it reads again it gets the newest positions and a count
 // of what it missed.
@@ -565,6 +657,50 @@ func TestStreamSeek(t *testing.T) {
 	c.until("playback to the present", func() bool {
 		return c.types["live"] > 0 && c.types["snapshot"] > 1 && sameView(c.vehicles(), env.inView(sView)) == ""
 	})
+}
+
+// The frames of a playback carry the instant their positions are for, the
+// played-back one, not when they were written: its snapshot's the seek's
+// instant, the ticks' after it the instants played, at speed.
+func TestStreamPlaybackFrameTime(t *testing.T) {
+	env := newStreamEnv(t, 200, func(_ *Config, s *StreamConfig) { s.PlaybackTick = 20 * time.Millisecond })
+	for range 3 {
+		env.move(t, 200, 0.01)
+	}
+	at := env.clock - int64(2*time.Second)
+	c := dialStream(t, env.url, nil)
+	c.send(map[string]any{"type": "subscribe", "bbox": bboxOf(sView), "kinds": []string{"vehicle"}})
+	c.until("snapshot", func() bool { return c.types["snapshot"] > 0 })
+	const speed = 10
+	c.types["snapshot"] = 0
+	c.send(map[string]any{"type": "seek", "at": time.Unix(0, at).UTC().Format(time.RFC3339Nano), "speed": speed})
+	c.until("seek snapshot", func() bool { return c.types["snapshot"] > 0 })
+	start := time.Now()
+	atMS := at / 1e6
+	var times []int64
+	deadline := time.Now().Add(10 * time.Second)
+	for len(times) < 6 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d playback frames in 10 s (seen %v)", len(times), c.types)
+		}
+		c.lastFr = nil
+		if !c.next(time.Second) || c.lastFr == nil || c.lastFr.Type != render.FramePositions {
+			continue
+		}
+		played := time.Since(start).Milliseconds() * speed
+		tms := c.lastFr.TimeMS
+		if tms < atMS || tms > atMS+played+int64(time.Second/time.Millisecond) {
+			t.Fatalf("frame %d: time %v, want within the played interval %v .. %v (now %v)", len(times),
+				time.UnixMilli(tms).UTC(), time.UnixMilli(atMS).UTC(), time.UnixMilli(atMS+played).UTC(), time.Now().UTC())
+		}
+		times = append(times, tms)
+	}
+	if times[0] != atMS {
+		t.Errorf("the snapshot's frame is at %v, want the seek's instant %v", time.UnixMilli(times[0]).UTC(), time.UnixMilli(atMS).UTC())
+	}
+	if !slices.IsSorted(times) || times[len(times)-1] <= atMS {
+		t.Errorf("the frames do not play forward: %v", times)
+	}
 }
 
 func TestStreamFences(t *testing.T) {
