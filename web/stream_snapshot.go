@@ -101,6 +101,17 @@ func (r *hubRun) snapshot(c *streamClient, v streamView, kind snapKind, from uin
 			kind = snapResync
 		}
 	}
+	// A new place is labelled s0 and routing skips the changes up to it, but
+	// the run has routed only up to r.pos: the entities that stay in view
+	// and changed in between are sent as the snapshot shows them (all of
+	// them when the feed no longer tells which changed).
+	var stale map[twin.ID]struct{}
+	staleAll := false
+	if kind == snapViewport && r.pos < s0 {
+		var ok bool
+		stale, ok = r.touchedSince(r.pos, s0)
+		staleAll = !ok
+	}
 	r.unindex(c)
 	c.view = &v
 	c.since = s0
@@ -115,11 +126,30 @@ func (r *hubRun) snapshot(c *streamClient, v streamView, kind snapKind, from uin
 	}
 	r.index(c)
 	var newIn slotTable
+	type refreshEntry struct {
+		slot uint32
+		st   entSnap
+		what pendFlags
+	}
+	var refresh []refreshEntry // kept in view, changed after r.pos
 	sn := &streamSnapshot{kind: kind, seq: s0, from: from, resync: kind == snapResync}
 	slotOfID := make(map[twin.ID]uint32, len(ents))
 	for i := range ents {
 		e := &ents[i]
 		slot, st := h.slot(e.ID)
+		if kind == snapViewport && c.inView.has(slot) {
+			if _, changed := stale[e.ID]; changed || staleAll {
+				// What the client holds is the run's state at r.pos.
+				var what pendFlags
+				if staleAll || st.ent == nil || st.ent.Version != e.Version || st.moving != e.Moving {
+					what |= pendChanged
+				}
+				if e.Moving {
+					what |= pendMoved
+				}
+				refresh = append(refresh, refreshEntry{slot, snapOfEntity(e), what})
+			}
+		}
 		if st.ent == nil || r.pos >= s0 { // else the feed brings it up to s0 in order
 			st.ent, st.kind = e, h.kind(e.Kind)
 			st.place(e.Geometry, e.Moving)
@@ -168,9 +198,16 @@ func (r *hubRun) snapshot(c *streamClient, v streamView, kind snapKind, from uin
 			c.push(e.slot, e.st, true, pendChanged|pendMoved)
 		}
 	}
+	var refreshed slotTable
+	for _, x := range refresh {
+		refreshed.put(x.slot, 0)
+		if x.what != 0 {
+			c.push(x.slot, x.st, true, x.what)
+		}
+	}
 	for m, vs := range sn.values {
 		for _, sv := range vs {
-			if !old.has(sv.slot) {
+			if !old.has(sv.slot) || refreshed.has(sv.slot) {
 				c.pushValue(sv.slot, entSnap{}, m, float64(sv.v))
 			}
 		}

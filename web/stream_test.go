@@ -144,6 +144,7 @@ type streamClientT struct {
 	kinds   map[uint32]twin.Kind
 	pos     map[uint32]orb.Point
 	vals    map[uint32]float32
+	props   map[uint32]map[string]any // the properties of features
 	seq     uint64
 	types   map[string]int // messages seen, by type
 	errs    []string
@@ -172,7 +173,7 @@ func dialStream(t testing.TB, url string, header http.Header) *streamClientT {
 	}
 	t.Cleanup(func() { conn.Close() })
 	c := &streamClientT{t: t, conn: conn, ids: map[uint32]twin.ID{}, kinds: map[uint32]twin.Kind{}, pos: map[uint32]orb.Point{},
-		vals: map[uint32]float32{}, types: map[string]int{}, msgs: make(chan wsMsg)}
+		vals: map[uint32]float32{}, props: map[uint32]map[string]any{}, types: map[string]int{}, msgs: make(chan wsMsg)}
 	done := make(chan struct{})
 	t.Cleanup(func() { conn.Close(); close(done) })
 	go func() {
@@ -262,6 +263,7 @@ func (c *streamClientT) next(d time.Duration) bool {
 		clear(c.pos)
 		clear(c.kinds)
 		clear(c.vals)
+		clear(c.props)
 		c.enter(m)
 	case "resumed":
 		keep := map[uint32]bool{}
@@ -272,6 +274,8 @@ func (c *streamClientT) next(d time.Duration) bool {
 			if !keep[s] {
 				delete(c.ids, s)
 				delete(c.pos, s)
+				delete(c.vals, s)
+				delete(c.props, s)
 			}
 		}
 	case "enter":
@@ -288,6 +292,8 @@ func (c *streamClientT) next(d time.Duration) bool {
 			}
 			delete(c.ids, s)
 			delete(c.pos, s)
+			delete(c.vals, s)
+			delete(c.props, s)
 		}
 	case "update":
 		c.enter(m)
@@ -314,6 +320,10 @@ func (c *streamClientT) enter(m map[string]any) {
 	}
 	fs := asSlice(m["featureSlots"])
 	for i, f := range asSlice(m["features"]) {
+		s := uint32(fs[i].(float64))
+		if p, ok := f.(map[string]any)["properties"].(map[string]any); ok {
+			c.props[s] = p
+		}
 		g := f.(map[string]any)["geometry"].(map[string]any)
 		if g["type"] == "Point" {
 			co := g["coordinates"].([]any)
@@ -823,4 +833,198 @@ func TestStreamWebsocketPing(t *testing.T) {
 	}
 	want := env.inView(sCity)
 	c.until("the view", func() bool { return sameView(c.vehicles(), want) == "" })
+}
+
+// A viewport change while the twin changes leaves the client holding the
+// twin's state at its seq: the entities that stay in view (static ones whose
+// properties are patched or re-upserted, vehicles that move, sensors with
+// readings) are brought up to the viewport's seq too, not only the entities
+// that enter. The run routes behind the twin, so the changes between the
+// run's position and the seq the viewport is labelled with must not be lost.
+func TestStreamViewportKeepsChanges(t *testing.T) {
+	env := newStreamEnv(t, 300)
+	rng := rand.New(rand.NewPCG(3, 9))
+	viewA := sView
+	viewB := orb.Bound{Min: orb.Point{13.385, 52.485}, Max: orb.Point{13.425, 52.505}}
+	core := orb.Bound{Min: orb.Point{13.385, 52.49}, Max: orb.Point{13.42, 52.505}} // in both
+	inCore := func() orb.Point {
+		return orb.Point{core.Min[0] + 0.001 + rng.Float64()*(core.Max[0]-core.Min[0]-0.002), core.Min[1] + 0.001 + rng.Float64()*(core.Max[1]-core.Min[1]-0.002)}
+	}
+	var sensors, buildings, vehicles []twin.ID
+	var setup []twin.Op
+	building := func(id twin.ID, c orb.Point, rev int) *twin.Entity {
+		const d = 0.0002
+		ring := orb.Ring{{c[0] - d, c[1] - d}, {c[0] + d, c[1] - d}, {c[0] + d, c[1] + d}, {c[0] - d, c[1] + d}, {c[0] - d, c[1] - d}}
+		props, _ := twin.PropertiesOf(map[string]any{"rev": rev})
+		return &twin.Entity{ID: id, Kind: twin.KindBuilding, Geometry: orb.Polygon{ring}, Props: props}
+	}
+	bpos := map[twin.ID]orb.Point{}
+	for i := range 20 {
+		id := twin.ID(fmt.Sprintf("sensor:core-%d", i))
+		sensors = append(sensors, id)
+		setup = append(setup, twin.Op{Type: twin.OpUpsert, Entity: &twin.Entity{ID: id, Kind: twin.KindSensor, Geometry: inCore()}})
+		id = twin.ID(fmt.Sprintf("building:core-%d", i))
+		buildings = append(buildings, id)
+		bpos[id] = inCore()
+		setup = append(setup, twin.Op{Type: twin.OpUpsert, Entity: building(id, bpos[id], 0)})
+		id = twin.ID(fmt.Sprintf("vehicle:core-%d", i))
+		vehicles = append(vehicles, id)
+		setup = append(setup, twin.Op{Type: twin.OpUpsert, Entity: &twin.Entity{ID: id, Kind: twin.KindVehicle, Geometry: inCore()}})
+	}
+	for i := range 300 {
+		vehicles = append(vehicles, twin.ID(fmt.Sprintf("vehicle:%d", i)))
+	}
+	if _, err := env.store.Apply(setup...); err != nil {
+		t.Fatal(err)
+	}
+	c := dialStream(t, env.url, nil)
+	c.send(map[string]any{"type": "subscribe", "bbox": bboxOf(viewA), "metrics": []string{"pm25"}})
+	c.until("snapshot", func() bool { return c.types["snapshot"] > 0 })
+
+	var mu sync.Mutex
+	last := map[twin.ID]float64{} // the newest pm25 of each sensor
+	write := func(stop <-chan struct{}) error {
+		for n := 0; ; n++ {
+			select {
+			case <-stop:
+				return nil
+			default:
+			}
+			var op twin.Op
+			switch n % 4 {
+			case 0:
+				id := sensors[rng.IntN(len(sensors))]
+				props, _ := twin.PropertiesOf(map[string]any{"n": n})
+				op = twin.Op{Type: twin.OpPatch, ID: id, Patch: props}
+			case 1:
+				id := buildings[rng.IntN(len(buildings))]
+				op = twin.Op{Type: twin.OpUpsert, Entity: building(id, bpos[id], n)}
+			case 2:
+				var ps []twin.Position
+				for range 10 {
+					id := vehicles[rng.IntN(len(vehicles))]
+					e, err := env.store.Get(id)
+					if err != nil {
+						return err
+					}
+					p := e.Geometry.(orb.Point)
+					p[0] = math.Max(sCity.Min[0], math.Min(sCity.Max[0], p[0]+(rng.Float64()*2-1)*0.0005))
+					p[1] = math.Max(sCity.Min[1], math.Min(sCity.Max[1], p[1]+(rng.Float64()*2-1)*0.0005))
+					// At the twin's 1e-7° resolution, so that a point on an
+					// edge of the view is on it for the stream and the twin.
+					p = orb.Point{math.Round(p[0]*1e7) / 1e7, math.Round(p[1]*1e7) / 1e7}
+					ps = append(ps, twin.Position{ID: id, T: time.Now().UnixNano(), Point: p})
+				}
+				op = twin.Op{Type: twin.OpMove, Positions: ps}
+			case 3:
+				id := sensors[rng.IntN(len(sensors))]
+				v := float64(n)
+				mu.Lock()
+				last[id] = v
+				mu.Unlock()
+				op = twin.Op{Type: twin.OpObserve, Observations: []twin.Observation{{ID: id, Metric: "pm25", T: time.Now().UnixNano(), V: v}}}
+			}
+			if _, err := env.store.Apply(op); err != nil {
+				return err
+			}
+			if n%8 == 0 {
+				time.Sleep(200 * time.Microsecond)
+			}
+		}
+	}
+	for round := range 5 {
+		stop := make(chan struct{})
+		werr := make(chan error, 1)
+		go func() { werr <- write(stop) }()
+		for i := range 5 { // viewB, viewA, …, viewB
+			v := viewA
+			if i%2 == 0 {
+				v = viewB
+			}
+			c.send(map[string]any{"type": "viewport", "bbox": bboxOf(v)})
+			for end := time.Now().Add(40 * time.Millisecond); time.Now().Before(end); {
+				c.next(10 * time.Millisecond)
+			}
+		}
+		close(stop)
+		if err := <-werr; err != nil {
+			t.Fatal(err)
+		}
+		// The last changes of the entities in both views, behind a load that
+		// keeps the run busy, and at once the last viewport: the run is likely
+		// still routing when the viewport is read.
+		var ops []twin.Op
+		for range 200 {
+			var ps []twin.Position
+			for range 50 {
+				id := vehicles[20+rng.IntN(len(vehicles)-20)]
+				e, err := env.store.Get(id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ps = append(ps, twin.Position{ID: id, T: time.Now().UnixNano(), Point: e.Geometry.(orb.Point)})
+			}
+			ops = append(ops, twin.Op{Type: twin.OpMove, Positions: ps})
+		}
+		for i := range sensors {
+			props, _ := twin.PropertiesOf(map[string]any{"n": -round - 1})
+			ops = append(ops, twin.Op{Type: twin.OpPatch, ID: sensors[i], Patch: props},
+				twin.Op{Type: twin.OpUpsert, Entity: building(buildings[i], bpos[buildings[i]], -round-1)},
+				twin.Op{Type: twin.OpObserve, Observations: []twin.Observation{{ID: sensors[i], Metric: "pm25", T: time.Now().UnixNano(), V: float64(1000 + round)}}},
+				twin.Op{Type: twin.OpMove, Positions: []twin.Position{{ID: vehicles[i], T: time.Now().UnixNano(), Point: inCore()}}})
+			last[sensors[i]] = float64(1000 + round)
+		}
+		for i := range ops {
+			if _, err := env.store.Apply(ops[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c.send(map[string]any{"type": "viewport", "bbox": bboxOf(viewA)})
+		// Read until quiet: the client now holds the twin's state at its seq
+		// (nothing in its view changed after it).
+		for c.next(300 * time.Millisecond) {
+		}
+		if len(c.errs) > 0 {
+			t.Fatal(c.errs)
+		}
+		res, err := env.store.Query(context.Background(), twin.Query{BBox: []orb.Bound{viewA}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		held := map[twin.ID]uint32{}
+		for s, id := range c.ids {
+			held[id] = s
+		}
+		var bad []string
+		for i := range res.Entities {
+			e := &res.Entities[i]
+			s, ok := held[e.ID]
+			if !ok {
+				bad = append(bad, fmt.Sprintf("%s missing (at %v, version %d)", e.ID, e.Geometry, e.Version))
+				continue
+			}
+			delete(held, e.ID)
+			if e.Moving {
+				if d := geo.Distance(c.pos[s], e.Geometry.(orb.Point)); d > 0.05 {
+					bad = append(bad, fmt.Sprintf("%s at %v, want %v (%.2f m off)", e.ID, c.pos[s], e.Geometry, d))
+				}
+				continue
+			}
+			if v, _ := c.props[s]["version"].(float64); uint64(v) != e.Version {
+				bad = append(bad, fmt.Sprintf("%s at version %v, want %d", e.ID, c.props[s]["version"], e.Version))
+			}
+			mu.Lock()
+			want, ok := last[e.ID]
+			mu.Unlock()
+			if got, has := c.vals[s]; ok && (!has || got != float32(want)) {
+				bad = append(bad, fmt.Sprintf("%s pm25 %v (held %v), want %v", e.ID, got, has, want))
+			}
+		}
+		for id := range held {
+			bad = append(bad, fmt.Sprintf("%s should not be in view", id))
+		}
+		if len(bad) > 0 {
+			t.Fatalf("round %d: after the viewport changes the client (seq %d, twin at %d) differs from the twin in %d entities: %v", round, c.seq, env.store.Seq(), len(bad), bad[:min(len(bad), 10)])
+		}
+	}
 }
