@@ -269,21 +269,8 @@ func (g *geom) itemPoints(it *Instance, t Transform, depth int, pts *[]Vec3) {
 			}
 		}
 	case "IFCMAPPEDITEM":
-		src := g.f.Deref(it.Arg(0))
-		if src == nil || src.Type != "IFCREPRESENTATIONMAP" {
-			return
-		}
-		origin := g.axis2(src.Arg(0))
-		target := Identity
-		if op := g.f.Deref(it.Arg(1)); op != nil {
-			o, _ := g.point(op.Arg(2))
-			x, _ := g.direction(op.Arg(0))
-			z, _ := g.direction(op.Arg(4))
-			// Scale (Arg 3) is ignored: mapped items in buildings are rigid.
-			target = Axes(o, z, x)
-		}
-		if rep := g.f.Deref(src.Arg(1)); rep != nil {
-			g.repPoints(rep, origin.Then(target).Then(t), depth+1, pts)
+		if rep, m, ok := g.mapped(it, t); ok {
+			g.repPoints(rep, m, depth+1, pts)
 		}
 	case "IFCGEOMETRICCURVESET", "IFCGEOMETRICSET":
 		if it.Arg(0).Kind != List {
@@ -408,4 +395,24 @@ func (g *geom) profile(p *Instance, depth int) []Vec3 {
 		}
 	}
 	return out
+}
+
+// mapped resolves an IfcMappedItem: the representation it maps and the
+// transform that places it (the map's origin, then its target, then t).
+func (g *geom) mapped(it *Instance, t Transform) (*Instance, Transform, bool) {
+	src := g.f.Deref(it.Arg(0))
+	if src == nil || src.Type != "IFCREPRESENTATIONMAP" {
+		return nil, t, false
+	}
+	origin := g.axis2(src.Arg(0))
+	target := Identity
+	if op := g.f.Deref(it.Arg(1)); op != nil {
+		o, _ := g.point(op.Arg(2))
+		x, _ := g.direction(op.Arg(0))
+		z, _ := g.direction(op.Arg(4))
+		// Scale (Arg 3) is ignored: mapped items in buildings are rigid.
+		target = Axes(o, z, x)
+	}
+	rep := g.f.Deref(src.Arg(1))
+	return rep, origin.Then(target).Then(t), rep != nil
 }

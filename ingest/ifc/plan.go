@@ -75,20 +75,8 @@ func (g *geom) itemPlans(it *Instance, t Transform, depth int, out *[]orb.Ring) 
 		g.itemPlans(g.f.Deref(it.Arg(1)), t, depth+1, out)
 		return
 	case "IFCMAPPEDITEM":
-		src := g.f.Deref(it.Arg(0))
-		if src == nil || src.Type != "IFCREPRESENTATIONMAP" {
-			return
-		}
-		origin := g.axis2(src.Arg(0))
-		target := Identity
-		if op := g.f.Deref(it.Arg(1)); op != nil {
-			o, _ := g.point(op.Arg(2))
-			x, _ := g.direction(op.Arg(0))
-			z, _ := g.direction(op.Arg(4))
-			target = Axes(o, z, x)
-		}
-		if rep := g.f.Deref(src.Arg(1)); rep != nil {
-			g.repPlans(rep, origin.Then(target).Then(t), depth+1, out)
+		if rep, m, ok := g.mapped(it, t); ok {
+			g.repPlans(rep, m, depth+1, out)
 		}
 		return
 	}
