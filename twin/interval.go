@@ -53,22 +53,8 @@ func (s *Store) matchDuring(ctx context.Context, q *Query) ([]hit, error) {
 			out = append(out, hit{slot: slot, st: st, t: t})
 		}
 	}
-	if all {
-		for slot := range uint32(len(s.cur)) {
-			if slot%checkEvery == 0 && ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			test(slot)
-		}
-		return out, nil
-	}
-	slices.Sort(cands)
-	cands = slices.Compact(cands)
-	for i, slot := range cands {
-		if i%checkEvery == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		test(slot)
+	if err := s.visit(ctx, cands, all, test); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -207,24 +207,33 @@ func (s *Store) match(ctx context.Context, q *Query) ([]uint32, error) {
 		}
 		out = append(out, slot)
 	}
+	if err := s.visit(ctx, cands, all, test); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// visit calls test for every slot (all) or for each candidate once, in slot
+// order, checking ctx as it goes. It sorts cands in place. Must hold s.mu.
+func (s *Store) visit(ctx context.Context, cands []uint32, all bool, test func(slot uint32)) error {
 	if all {
 		for slot := range uint32(len(s.cur)) {
 			if slot%checkEvery == 0 && ctx.Err() != nil {
-				return nil, ctx.Err()
+				return ctx.Err()
 			}
 			test(slot)
 		}
-		return out, nil
+		return nil
 	}
 	slices.Sort(cands)
 	cands = slices.Compact(cands)
 	for i, slot := range cands {
 		if i%checkEvery == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
+			return ctx.Err()
 		}
 		test(slot)
 	}
-	return out, nil
+	return nil
 }
 
 func (q *Query) spatial() bool {
