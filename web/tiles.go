@@ -45,16 +45,7 @@ func parseTilePath(layer, zs, xs, ys string) (req tileRequest, known bool, perr 
 	if !ok {
 		return req, true, paramErrorf("y", "%q: the row ends in .mvt, as in /tiles/%s/15/18653/9484.mvt", clip(ys), layer)
 	}
-	num := func(name, s string, hi int) (int, *ParamError) {
-		if s == "" || len(s) > 8 || strings.TrimLeft(s, "0123456789") != "" || len(s) > 1 && s[0] == '0' {
-			return 0, paramErrorf(name, "%q is not a tile number", clip(s))
-		}
-		n, _ := strconv.Atoi(s)
-		if n > hi {
-			return 0, paramErrorf(name, "%d is beyond %d", n, hi)
-		}
-		return n, nil
-	}
+	num := func(name, s string, hi int) (int, *ParamError) { return tileNumber(name, s, 8, hi) }
 	var err *ParamError
 	if req.z, err = num("z", zs, render.TileMaxZoom); err != nil {
 		return req, true, err
@@ -270,4 +261,17 @@ func (s *Server) tileJSON(w http.ResponseWriter, r *http.Request) {
 		"vector_layers": []obj{{"id": name, "description": info.Description, "minzoom": info.MinZoom, "maxzoom": info.MaxZoom,
 			"fields": fields}},
 	})
+}
+
+// tileNumber reads one number of a tile path: plain decimal digits (at most
+// digits of them, no leading zero) up to hi.
+func tileNumber(name, s string, digits, hi int) (int, *ParamError) {
+	if s == "" || len(s) > digits || strings.TrimLeft(s, "0123456789") != "" || len(s) > 1 && s[0] == '0' {
+		return 0, paramErrorf(name, "%q is not a tile number", clip(s))
+	}
+	n, _ := strconv.Atoi(s)
+	if n > hi {
+		return 0, paramErrorf(name, "%d is beyond %d", n, hi)
+	}
+	return n, nil
 }

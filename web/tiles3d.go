@@ -58,9 +58,7 @@ type tiles3dCache struct {
 
 	build [3]sync.Mutex // one build of each LoD's tileset at a time
 
-	drain   sync.Mutex
-	sub     *twin.Subscription // guarded by drain
-	applied atomic.Uint64
+	feed feedFollower
 
 	mu    sync.Mutex
 	sets  [3]*tilesetEntry // by LoD; nil: not built or dropped
@@ -92,38 +90,24 @@ type contentRef struct {
 
 func newTiles3DCache(store *twin.Store, meshes render.MeshSource, maxBytes int64) *tiles3dCache {
 	c := &tiles3dCache{store: store, meshes: meshes, max: maxBytes}
-	seq := store.Seq()
-	c.sub = store.Subscribe(seq)
-	c.applied.Store(seq)
+	c.feed.follow(store)
 	return c
 }
 
 // sync applies the changes up to the twin's seq and returns it.
 func (c *tiles3dCache) sync(ctx context.Context) uint64 {
-	seq := c.store.Seq()
-	if c.applied.Load() >= seq {
-		return seq
-	}
-	c.drain.Lock()
-	defer c.drain.Unlock()
-	for c.sub.Position() < seq {
-		changes, missed, err := c.sub.Next(ctx, 4096)
-		if err != nil { // cancelled: the answer no longer matters
-			return c.applied.Load()
-		}
+	return c.feed.sync(ctx, func(changes []twin.Change, missed, pos uint64) {
 		if missed > 0 { // what was missed is not known
-			c.dropAll(c.sub.Position())
-			continue
+			c.dropAll(pos)
+			return
 		}
 		for i := range changes {
 			if c.touches(&changes[i].Op) {
-				c.dropAll(c.sub.Position())
-				break
+				c.dropAll(pos)
+				return
 			}
 		}
-	}
-	c.applied.Store(c.sub.Position())
-	return c.sub.Position()
+	})
 }
 
 // touches reports whether op may change what the tilesets draw.
@@ -293,16 +277,7 @@ func parseTile3DPath(ls, xs, ys string) ([3]int, *ParamError) {
 	if !ok {
 		return key, paramErrorf("y", "%q: the row ends in .glb, as in /3dtiles/content/3/5/2.glb", clip(ys))
 	}
-	num := func(name, s string, hi int) (int, *ParamError) {
-		if s == "" || len(s) > 10 || strings.TrimLeft(s, "0123456789") != "" || len(s) > 1 && s[0] == '0' {
-			return 0, paramErrorf(name, "%q is not a tile number", clip(s))
-		}
-		n, _ := strconv.Atoi(s)
-		if n > hi {
-			return 0, paramErrorf(name, "%d is beyond %d", n, hi)
-		}
-		return n, nil
-	}
+	num := func(name, s string, hi int) (int, *ParamError) { return tileNumber(name, s, 10, hi) }
 	var err *ParamError
 	if key[0], err = num("level", ls, tile3DMaxLevel); err != nil {
 		return key, err

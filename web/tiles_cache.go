@@ -63,11 +63,9 @@ type tileCache struct {
 	nl    int // layers
 	h3    int // index of the h3 layer
 
-	drain   sync.Mutex         // held while reading the feed
-	sub     *twin.Subscription // guarded by drain
-	places  map[twin.ID]place  // moving entities' last known places; guarded by drain
-	metrics map[string]bool    // metrics seen observed; guarded by drain
-	applied atomic.Uint64      // the feed is applied up to this seq
+	feed    feedFollower
+	places  map[twin.ID]place // moving entities' last known places; guarded by feed.drain
+	metrics map[string]bool   // metrics seen observed; guarded by feed.drain
 
 	mu      sync.Mutex
 	entries map[tileKey]*tileEntry
@@ -97,9 +95,7 @@ func newTileCache(store *twin.Store, maxBytes int64) *tileCache {
 		}
 	}
 	c.lru.next, c.lru.prev = &c.lru, &c.lru
-	seq := store.Seq()
-	c.sub = store.Subscribe(seq)
-	c.applied.Store(seq)
+	c.feed.follow(store)
 	return c
 }
 
@@ -192,29 +188,17 @@ func (c *tileCache) remove(e *tileEntry) {
 
 // sync applies the changes of the twin up to its current seq and returns it.
 func (c *tileCache) sync(ctx context.Context) uint64 {
-	seq := c.store.Seq()
-	if c.applied.Load() >= seq {
-		return seq
-	}
-	c.drain.Lock()
-	defer c.drain.Unlock()
-	for c.sub.Position() < seq {
-		changes, missed, err := c.sub.Next(ctx, 4096)
-		if err != nil { // the request was cancelled; its answer no longer matters
-			return c.applied.Load()
-		}
+	return c.feed.sync(ctx, func(changes []twin.Change, missed, pos uint64) {
 		c.mu.Lock()
+		defer c.mu.Unlock()
 		if missed > 0 {
-			c.dropAll(c.sub.Position())
-		} else {
-			for i := range changes {
-				c.apply(&changes[i])
-			}
+			c.dropAll(pos)
+			return
 		}
-		c.mu.Unlock()
-	}
-	c.applied.Store(c.sub.Position())
-	return c.sub.Position()
+		for i := range changes {
+			c.apply(&changes[i])
+		}
+	})
 }
 
 // dropAll empties the cache and marks every layer dirty at seq. Must hold mu.
