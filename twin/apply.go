@@ -548,6 +548,6 @@ func (s *Store) moveTo(slot uint32, tr *track, t int64, p orb.Point) {
 	if !tr.add(t, p) {
 		return // a late report: history only
 	}
-	s.grid.Set(slot, quantise(p))
+	s.grid.Set(slot, Quantise(p))
 	atomic.StoreUint64(&s.cells[slot], 0)
 }

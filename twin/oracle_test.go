@@ -80,7 +80,7 @@ func (o *oracle) apply(op Op) {
 }
 
 func (o *oracle) move(p Position) {
-	p.Point = quantise(p.Point)
+	p.Point = Quantise(p.Point)
 	tr := o.tracks[p.ID]
 	i := sort.Search(len(tr), func(i int) bool { return tr[i].T >= p.T })
 	if i < len(tr) && tr[i].T == p.T {

@@ -37,13 +37,13 @@ func TestTrimKeepsRetentionAndLastPosition(t *testing.T) {
 	}
 	// The car keeps the last position before the cut, so as-of the cut it has one.
 	at, err := s.GetAt("car", 4*h)
-	if err != nil || at.Geometry.(orb.Point)[0] != quantise(orb.Point{24.9 + 240e-5, 0})[0] {
+	if err != nil || at.Geometry.(orb.Point)[0] != Quantise(orb.Point{24.9 + 240e-5, 0})[0] {
 		t.Fatalf("car at the cut: %v %v", at.Geometry, err)
 	}
 	if dropped != 240+239 {
 		t.Fatalf("dropped %d, want %d", dropped, 240+239)
 	}
-	if cur, _ := s.Get("car"); cur.Geometry.(orb.Point)[0] != quantise(orb.Point{24.9 + 299e-5, 0})[0] {
+	if cur, _ := s.Get("car"); cur.Geometry.(orb.Point)[0] != Quantise(orb.Point{24.9 + 299e-5, 0})[0] {
 		t.Fatalf("car now at %v", cur.Geometry)
 	}
 }

@@ -27,8 +27,10 @@ func fromE7(v int32) float64 { return float64(v) / e7 }
 
 func (s sample) point() orb.Point { return orb.Point{fromE7(s.lon), fromE7(s.lat)} }
 
-// quantise rounds a point to what a track keeps.
-func quantise(p orb.Point) orb.Point { return orb.Point{fromE7(toE7(p[0])), fromE7(toE7(p[1]))} }
+// Quantise rounds a point to the 1e-7° that tracks keep: where a move puts an
+// entity, as queries see it. Followers of the change feed that decide "in view"
+// themselves round the same way, so that they agree with queries on the edges.
+func Quantise(p orb.Point) orb.Point { return orb.Point{fromE7(toE7(p[0])), fromE7(toE7(p[1]))} }
 
 // add records a sample and reports whether it is the newest.
 func (tr *track) add(t int64, p orb.Point) bool {

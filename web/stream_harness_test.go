@@ -119,13 +119,14 @@ func (env *streamEnv) move(t testing.TB, n int, d float64) uint64 {
 	return seq
 }
 
-// inView is the brute-force answer: the vehicles whose position is in b.
+// inView is the brute-force answer: the vehicles whose position, as the twin
+// keeps it, is in b.
 func (env *streamEnv) inView(b orb.Bound) map[twin.ID]orb.Point {
 	env.mu.Lock()
 	defer env.mu.Unlock()
 	out := map[twin.ID]orb.Point{}
 	for id, p := range env.pos {
-		if b.Contains(p) {
+		if b.Contains(twin.Quantise(p)) {
 			out[id] = p
 		}
 	}

@@ -63,6 +63,7 @@ type entState struct {
 	placed bool // pos and bound are set
 	point  bool // the geometry is a point (or the entity moves)
 	moving bool
+	at     int64 // Unix ns of the newest position routed (late reports move nothing)
 }
 
 func (s *Server) streamHub() (*hub, error) {
@@ -467,11 +468,18 @@ func (r *hubRun) routeChange(ch *twin.Change) {
 		for j := range op.Positions {
 			p := &op.Positions[j]
 			slot, st := h.slot(p.ID)
-			if st.ent == nil && !r.fetch(st) {
-				continue
-			}
 			old, had := st.bound, st.placed
-			st.pos, st.bound, st.placed, st.point, st.moving = p.Point, p.Point.Bound(), true, true, true
+			if st.ent == nil {
+				if !r.fetch(st) {
+					continue
+				}
+			} else if p.T < st.at {
+				continue // a late report: history only, as in the store
+			}
+			// Rounded as the store rounds it, so that the stream and queries
+			// agree about an entity on the edge of a view.
+			q := twin.Quantise(p.Point)
+			st.pos, st.bound, st.placed, st.point, st.moving, st.at = q, q.Bound(), true, true, true, p.T
 			r.changed(ch.Seq, slot, st, old, had, pendMoved)
 		}
 	case twin.OpUpsert, twin.OpPatch:

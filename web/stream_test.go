@@ -119,7 +119,7 @@ func TestStreamWholeChanges(t *testing.T) {
 		ops[i] = twin.Op{Type: twin.OpMove, T: env.clock, Positions: ps}
 		w := map[twin.ID]orb.Point{}
 		for id, p := range cur {
-			if sView.Contains(p) {
+			if sView.Contains(twin.Quantise(p)) { // where the twin puts it
 				w[id] = p
 			}
 		}
@@ -358,5 +358,68 @@ func TestStreamViewportKeepsChanges(t *testing.T) {
 		if len(bad) > 0 {
 			t.Fatalf("round %d: after the viewport changes the client (seq %d, twin at %d) differs from the twin in %d entities: %v", round, c.seq, env.store.Seq(), len(bad), bad[:min(len(bad), 10)])
 		}
+	}
+}
+
+// The stream decides "in view" as queries do: from the position the store
+// keeps (rounded to 1e-7°), and a late report (older than the newest one) moves
+// nothing. A vehicle reported a hair outside the view's edge, which the store
+// rounds onto the edge, is in view; one reported late outside stays where its
+// newest report put it.
+func TestStreamViewEdges(t *testing.T) {
+	env := newStreamEnv(t, 0)
+	inside := orb.Point{13.40, 52.50}
+	ops := []twin.Op{}
+	for _, id := range []twin.ID{"vehicle:east", "vehicle:west", "vehicle:late"} {
+		ops = append(ops, twin.Op{Type: twin.OpUpsert, T: env.clock, Entity: &twin.Entity{ID: id, Kind: twin.KindVehicle, Geometry: inside}})
+	}
+	if _, err := env.store.Apply(ops...); err != nil {
+		t.Fatal(err)
+	}
+	c := dialStream(t, env.url, nil)
+	c.send(map[string]any{"type": "subscribe", "bbox": bboxOf(sView), "kinds": []string{"vehicle"}})
+	c.until("snapshot", func() bool { return c.types["snapshot"] > 0 })
+
+	now := env.clock + int64(10*time.Second)
+	move := func(t int64, ps ...twin.Position) uint64 {
+		for i := range ps {
+			ps[i].T = t
+		}
+		seq, err := env.store.Apply(twin.Op{Type: twin.OpMove, T: t, Positions: ps})
+		if err != nil {
+			panic(err)
+		}
+		return seq
+	}
+	// First all three move well inside at now; then the late one is reported
+	// outside at an earlier time, and the other two a hair outside the edges.
+	move(now, twin.Position{ID: "vehicle:east", Point: orb.Point{13.41, 52.50}}, twin.Position{ID: "vehicle:west", Point: orb.Point{13.39, 52.50}}, twin.Position{ID: "vehicle:late", Point: orb.Point{13.41, 52.505}})
+	move(now-int64(5*time.Second), twin.Position{ID: "vehicle:late", Point: orb.Point{13.44, 52.52}})
+	seq := move(now+int64(time.Second),
+		twin.Position{ID: "vehicle:east", Point: orb.Point{sView.Max[0] + 3e-8, 52.50}},
+		twin.Position{ID: "vehicle:west", Point: orb.Point{sView.Min[0] - 4e-8, 52.50}})
+
+	res, err := env.store.Query(context.Background(), twin.Query{BBox: []orb.Bound{sView}, Kinds: []twin.Kind{twin.KindVehicle}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []twin.ID
+	for _, e := range res.Entities {
+		want = append(want, e.ID)
+	}
+	slices.Sort(want)
+	if !slices.Equal(want, []twin.ID{"vehicle:east", "vehicle:late", "vehicle:west"}) {
+		t.Fatalf("the store's query holds %v; want all three vehicles", want)
+	}
+	// Once the client has read the positions frame of seq (the last message
+	// of its write), it holds the view at seq; a leave is already wrong.
+	c.until(fmt.Sprintf("the frame of seq %d", seq), func() bool { return c.lastFr != nil && c.lastFr.Seq >= seq || c.types["leave"] > 0 })
+	var got []twin.ID
+	for _, id := range c.ids {
+		got = append(got, id)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Fatalf("the stream holds %v; the query %v", got, want)
 	}
 }
