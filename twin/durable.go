@@ -37,6 +37,10 @@ type Durability struct {
 	// start replays nothing.
 	SnapshotOnClose bool
 	Logger          *slog.Logger
+	// Hold, when set, is the seq up to which snapshots may compact the log: a
+	// follower that reads the log (the history sink, see ReadLog) keeps the
+	// records after its position this way.
+	Hold func() uint64
 }
 
 // DefaultDurability returns the defaults for dir.
@@ -88,6 +92,8 @@ type durable struct {
 	lastTime atomic.Int64  // when it was written, Unix nanoseconds (0: not in this run)
 	paused   atomic.Int64  // how long taking its view held the read lock, ns
 	openSeq  uint64        // seq after recovery: everything up to it is durable
+
+	hold atomic.Pointer[func() uint64] // see HoldLog
 
 	stop   chan struct{}
 	done   chan struct{}
@@ -293,7 +299,7 @@ func (s *Store) pruneSnapshots() error {
 	if len(seqs) == 0 {
 		return nil
 	}
-	return d.log.Compact(seqs[0])
+	return d.log.Compact(d.logHeld(seqs[0]))
 }
 
 func (s *Store) snapshotLoop() {
