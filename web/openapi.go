@@ -15,12 +15,13 @@ func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
 	if !jsonOnly(w, r) {
 		return
 	}
-	s.writeJSON(w, r, ContentTypeOpenAPI, openAPIDoc(s.base(r), s.cfg, s.gateway != nil, s.fences != nil))
+	s.writeJSON(w, r, ContentTypeOpenAPI, openAPIDoc(s.base(r), s.cfg, s.gateway != nil, s.fences != nil, s.scenarios != nil))
 }
 
 // openAPIDoc describes exactly the endpoints and parameters this server serves.
-// writes adds the write side (WithIngest).
-func openAPIDoc(base string, cfg Config, writes, fences bool) obj {
+// writes adds the write side (WithIngest), fences the geofence routes,
+// scenarios the scenario routes.
+func openAPIDoc(base string, cfg Config, writes, fences, scenarios bool) obj {
 	ref := func(kind, name string) obj { return obj{"$ref": "#/components/" + kind + "/" + name} }
 	content := func(mediaType, schema string) obj {
 		return obj{mediaType: obj{"schema": ref("schemas", schema)}}
@@ -248,6 +249,9 @@ func openAPIDoc(base string, cfg Config, writes, fences bool) obj {
 	streamOpenAPI(paths)
 	if fences {
 		fenceOpenAPI(paths, schemas)
+	}
+	if scenarios {
+		scenarioOpenAPI(paths, schemas)
 	}
 
 	doc := obj{

@@ -14,6 +14,7 @@ import (
 
 	"citytwin/ingest"
 	"citytwin/ingest/gateway"
+	"citytwin/simulate"
 	"citytwin/twin"
 )
 
@@ -60,7 +61,12 @@ func newRESTFixture(t *testing.T) *restFixture {
 	t.Cleanup(func() { b.Close() })
 	gw := gateway.New(gateway.Config{}, b, fx.store, ingest.NewDeadLetters(10), nil)
 	fences := startFences(t, fx.store)
-	s, err := New(DefaultConfig(), fx.store, slog.New(slog.DiscardHandler), WithIngest(gw, b), WithFences(fences))
+	scenarios, err := simulate.NewManager(fx.store, simulate.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = scenarios.Close() })
+	s, err := New(DefaultConfig(), fx.store, slog.New(slog.DiscardHandler), WithIngest(gw, b), WithFences(fences), WithScenarios(scenarios))
 	if err != nil {
 		t.Fatal(err)
 	}

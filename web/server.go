@@ -12,6 +12,7 @@ import (
 
 	"citytwin/ingest"
 	"citytwin/ingest/gateway"
+	"citytwin/simulate"
 	"citytwin/twin"
 	"citytwin/twin/fence"
 
@@ -32,8 +33,9 @@ type Server struct {
 	http    *httpMetrics
 
 	validators map[twin.Kind]Validator
-	fences     *fence.Engine    // nil: no geofence events or endpoints
-	gateway    *gateway.Gateway // nil: the API is read-only
+	fences     *fence.Engine     // nil: no geofence events or endpoints
+	scenarios  *simulate.Manager // nil: no scenarios
+	gateway    *gateway.Gateway  // nil: the API is read-only
 	sink       ingest.Sink
 	collectors []prometheus.Collector
 	glb        glbState     // the GLB endpoints (glb.go)
@@ -138,6 +140,19 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET "+tilesetPath, s.tileset)
 	mux.HandleFunc("GET "+tile3DContent, s.tile3D)
 	mux.HandleFunc("GET "+streamPath, s.stream)
+	if s.scenarios != nil {
+		mux.HandleFunc("GET "+scenariosPath, s.listScenarios)
+		mux.HandleFunc("POST "+scenariosPath, s.postScenario)
+		mux.HandleFunc("GET "+scenariosPath+"/{id}", s.getScenario)
+		mux.HandleFunc("DELETE "+scenariosPath+"/{id}", s.deleteScenario)
+		mux.HandleFunc("POST "+scenariosPath+"/{id}/run", s.runScenario)
+		mux.HandleFunc("POST "+scenariosPath+"/{id}/cancel", s.cancelScenario)
+		mux.HandleFunc("GET "+scenariosPath+"/{id}/results", s.scenarioResults)
+		mux.HandleFunc("GET "+scenariosPath+"/{id}/compare", s.compareScenario)
+		mux.HandleFunc("GET "+scenariosPath+"/{id}/entities/{entity...}", s.scenarioEntity)
+		mux.HandleFunc("GET "+scenariosPath+"/{id}/h3", s.scenarioH3)
+		mux.HandleFunc("GET "+scenariosPath+"/{id}/plots/{name}", s.scenarioPlot)
+	}
 	if s.fences != nil {
 		mux.HandleFunc("GET /api/v1/geofences/events", s.fenceEvents)
 		mux.HandleFunc("GET /api/v1/geofences/endpoints", s.listEndpoints)

@@ -27,7 +27,7 @@ func (h *hub) serve(ctx context.Context, conn *websocket.Conn) {
 	defer h.leave(c)
 	c.seq.Store(h.s.store.Seq())
 
-	hello := fmt.Appendf(nil, `{"type":"hello","version":1,"epoch":%q,"seq":%d,"origin":[%s,%s],"frame":{"magic":"CTWF","version":1},"limits":{"maxMessageBytes":%d,"controlRate":%g,"maxPending":%d,"maxSnapshot":%d,"maxMetrics":%d},"channels":["subscribe","viewport","seek","live","alerts","fences","ping","resume"]}`,
+	hello := fmt.Appendf(nil, `{"type":"hello","version":1,"epoch":%q,"seq":%d,"origin":[%s,%s],"frame":{"magic":"CTWF","version":1},"limits":{"maxMessageBytes":%d,"controlRate":%g,"maxPending":%d,"maxSnapshot":%d,"maxMetrics":%d},"channels":["subscribe","viewport","seek","live","alerts","fences","scenarios","ping","resume"]}`,
 		h.epoch, c.seq.Load(), appendFloat(nil, h.frame.Origin[0]), appendFloat(nil, h.frame.Origin[1]),
 		h.cfg.MaxMessageBytes, h.cfg.ControlRate, h.cfg.MaxPending, h.cfg.MaxSnapshot, maxStreamMetrics)
 	var wg sync.WaitGroup
@@ -44,6 +44,7 @@ func (h *hub) serve(ctx context.Context, conn *websocket.Conn) {
 	cancel()
 	rd.stopPlayback()
 	rd.stopFences()
+	rd.stopScenarios()
 	wg.Wait()
 }
 
@@ -59,6 +60,8 @@ type streamReader struct {
 	playDone   chan struct{}
 	fenceStop  context.CancelFunc
 	fenceDone  chan struct{}
+	scenStop   context.CancelFunc
+	scenDone   chan struct{}
 }
 
 func (rd *streamReader) read() {
@@ -177,6 +180,18 @@ func (rd *streamReader) handle(ctl control) {
 			defer close(done)
 			c.followFences(ctx, ctl.After)
 		}(rd.fenceDone)
+	case ctlScenarios:
+		if c.h.s.scenarios == nil {
+			c.sendError(&ControlError{Field: "type", Reason: "this server runs no scenarios"})
+			return
+		}
+		rd.stopScenarios()
+		ctx, cancel := context.WithCancel(rd.ctx)
+		rd.scenStop, rd.scenDone = cancel, make(chan struct{})
+		go func(done chan struct{}) {
+			defer close(done)
+			c.followScenarios(ctx)
+		}(rd.scenDone)
 	}
 }
 
@@ -185,6 +200,14 @@ func (rd *streamReader) stopPlayback() {
 		rd.playCancel()
 		<-rd.playDone
 		rd.playDone = nil
+	}
+}
+
+func (rd *streamReader) stopScenarios() {
+	if rd.scenDone != nil {
+		rd.scenStop()
+		<-rd.scenDone
+		rd.scenDone = nil
 	}
 }
 
@@ -236,5 +259,31 @@ func (c *streamClient) followFences(ctx context.Context, after uint64) {
 		}
 		b := fmt.Appendf(nil, `{"type":"fence","seq":%d,"missed":%d,"events":`, c.seq.Load(), missed)
 		c.enqueue(append(append(b, js...), '}'))
+	}
+}
+
+// followScenarios sends every scenario now ("scenarios"), then each change of
+// one — created, progress, finished — as "scenario", until ctx ends.
+func (c *streamClient) followScenarios(ctx context.Context) {
+	events, stop := c.h.s.scenarios.Subscribe()
+	defer stop()
+	js, err := json.Marshal(c.h.s.scenarios.List())
+	if err != nil {
+		return
+	}
+	b := fmt.Appendf(nil, `{"type":"scenarios","seq":%d,"scenarios":`, c.seq.Load())
+	c.enqueue(append(append(b, js...), '}'))
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case info := <-events:
+			js, err := json.Marshal(info)
+			if err != nil {
+				return
+			}
+			b := fmt.Appendf(nil, `{"type":"scenario","seq":%d,"scenario":`, c.seq.Load())
+			c.enqueue(append(append(b, js...), '}'))
+		}
 	}
 }

@@ -25,6 +25,7 @@ const (
 	ctlLive      = "live"
 	ctlAlerts    = "alerts"
 	ctlFences    = "fences"
+	ctlScenarios = "scenarios"
 	ctlPing      = "ping"
 	ctlResume    = "resume"
 )
@@ -141,14 +142,14 @@ func parseControl(b []byte) (control, error) {
 		ctlViewport:  {"bbox", "zoom", "cells"},
 		ctlSeek:      {"at", "speed"},
 		ctlFences:    {"after"},
-		ctlLive:      nil, ctlAlerts: nil, ctlPing: nil,
+		ctlLive:      nil, ctlAlerts: nil, ctlPing: nil, ctlScenarios: nil,
 	}
 	names, ok := allowed[raw.Type]
 	if !ok {
 		if raw.Type == "" {
-			return c, ctlErrorf("type", "missing; want one of subscribe, viewport, seek, live, alerts, fences, ping, resume")
+			return c, ctlErrorf("type", "missing; want one of subscribe, viewport, seek, live, alerts, fences, scenarios, ping, resume")
 		}
-		return c, ctlErrorf("type", "%q is not a control message; want one of subscribe, viewport, seek, live, alerts, fences, ping, resume", clip(raw.Type))
+		return c, ctlErrorf("type", "%q is not a control message; want one of subscribe, viewport, seek, live, alerts, fences, scenarios, ping, resume", clip(raw.Type))
 	}
 	for name, set := range map[string]bool{
 		"bbox": raw.BBox != nil, "zoom": raw.Zoom != nil, "kinds": raw.Kinds != nil, "metrics": raw.Metrics != nil,

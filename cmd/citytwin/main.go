@@ -24,6 +24,7 @@ Commands:
   import   read city data (OSM, CityJSON, IFC, GTFS, GeoJSON, CSV, rasters, TSBS) into a data directory
   query    ask a running server: entities, nearest, history, time series, H3 aggregates
   gen      generate a synthetic city and write it as GeoJSON
+  simulate run a what-if scenario (traffic, flood) on a fork of the twin and write a report
   bench    measure the engine on a synthetic metropolis
   version  print the version
 
@@ -32,6 +33,7 @@ Try:
   citytwin gen --size demo -o city.geojson     # a district as GeoJSON
   citytwin query nearest 24.94,60.17 --k 3     # ask the running server
   citytwin bench --quick                       # the headline figures, smaller city
+  citytwin simulate --demo --close synth:road/12   # what if this road closed?
 
 Run 'citytwin <command> --help' for the flags of a command.
 `
@@ -74,6 +76,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = queryCmd(ctx, args[1:], stdout, stderr)
 	case "bench":
 		err = benchCmd(ctx, args[1:], stdout, stderr)
+	case "simulate":
+		err = simulateCmd(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "citytwin", version)
 	default:

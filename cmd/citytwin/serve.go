@@ -69,6 +69,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlags("serve", serveHelp, stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "address of the HTTP API")
 	sf := addStoreFlags(fs)
+	hf := addHistoryFlags(fs)
 	demo := fs.Bool("demo", false, "load the synthetic demo city and feed it live simulated streams")
 	seed := fs.Uint64("seed", 1, "seed of the demo city and its streams")
 	tick := fs.Duration("tick", time.Second, "interval between two rounds of the demo's live streams")
@@ -115,6 +116,12 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			log.Error("close twin", "err", err)
 		}
 	}()
+	// Started before the demo city loads, so that the history has it.
+	historyOpts, stopHistory, err := hf.start(ctx, store, log)
+	if err != nil {
+		return err
+	}
+	defer stopHistory()
 	if city != nil {
 		start := time.Now()
 		if err := city.Load(ctx, store, nil); err != nil {
@@ -141,6 +148,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer batcher.Close()
 	gw := gateway.New(gateway.Config{ParseTopic: mqtt.ParseTopic}, batcher, store, dead, log)
 	opts := []web.Option{web.WithIngest(gw, batcher)}
+	opts = append(opts, historyOpts...)
 	var broker *mqtt.Broker
 	if *mqttAddr != "" {
 		bc := mqtt.DefaultBrokerConfig()
@@ -171,6 +179,12 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer closeMeshes()
 	opts = append(opts, meshOpt)
+	scenarioOpt, scenarios, err := openScenarios(store, *sf.data, log)
+	if err != nil {
+		return err
+	}
+	defer scenarios.Close()
+	opts = append(opts, scenarioOpt)
 	srv, err := web.New(webCfg, store, log, opts...)
 	if err != nil {
 		return err

@@ -242,3 +242,27 @@ func (g *Grid) Slope(col, row int) (dzdx, dzdy float64, ok bool) {
 	// Rows run south, so the row difference is -dz/dy.
 	return dzdx, -dzdy, true
 }
+
+// Crop returns the part of the grid whose cells meet b (in the grid's CRS):
+// whole cells, so the crop's cells are the grid's cells, values copied. ok is
+// false when b misses the grid.
+func (g *Grid) Crop(b orb.Bound) (*Grid, bool) {
+	c0 := int(math.Floor((b.Min[0] - g.OriginX) / g.CellX))
+	c1 := int(math.Ceil((b.Max[0]-g.OriginX)/g.CellX)) - 1
+	r0 := int(math.Floor((g.OriginY - b.Max[1]) / g.CellY))
+	r1 := int(math.Ceil((g.OriginY-b.Min[1])/g.CellY)) - 1
+	c0, r0 = max(c0, 0), max(r0, 0)
+	c1, r1 = min(c1, g.Width-1), min(r1, g.Height-1)
+	if c0 > c1 || r0 > r1 {
+		return nil, false
+	}
+	out := *g
+	out.Width, out.Height = c1-c0+1, r1-r0+1
+	out.OriginX = g.OriginX + float64(c0)*g.CellX
+	out.OriginY = g.OriginY - float64(r0)*g.CellY
+	out.Values = make([]float32, out.Width*out.Height)
+	for r := range out.Height {
+		copy(out.Values[r*out.Width:(r+1)*out.Width], g.Values[(r0+r)*g.Width+c0:(r0+r)*g.Width+c1+1])
+	}
+	return &out, true
+}

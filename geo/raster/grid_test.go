@@ -136,3 +136,58 @@ func TestValidate(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// A crop keeps the cells that meet the box, at the same places with the same
+// values; a box off the grid gives nothing.
+func TestCrop(t *testing.T) {
+	g, err := New(10, 8, 2, 2, 100, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range g.Values {
+		g.Values[i] = float32(i)
+	}
+	for _, b := range []orb.Bound{
+		{Min: orb.Point{103, 40}, Max: orb.Point{107.5, 45}},
+		{Min: orb.Point{90, 20}, Max: orb.Point{200, 60}},
+		{Min: orb.Point{100, 48}, Max: orb.Point{102, 50}},
+	} {
+		c, ok := g.Crop(b)
+		if !ok {
+			t.Fatalf("%v: no crop", b)
+		}
+		for r := range c.Height {
+			for col := range c.Width {
+				p := c.Center(col, r)
+				if !b.Pad(2).Contains(p) {
+					t.Fatalf("%v: cell centre %v is not near the box", b, p)
+				}
+				gc, gr, ok := g.Cell(p)
+				if !ok {
+					t.Fatalf("%v: crop cell %v off the grid", b, p)
+				}
+				got, _ := c.At(col, r)
+				want, _ := g.At(gc, gr)
+				if got != want {
+					t.Fatalf("%v: cell (%d,%d) = %v, the grid has %v", b, col, r, got, want)
+				}
+			}
+		}
+		// Every grid cell that meets the box is in the crop.
+		for r := range g.Height {
+			for col := range g.Width {
+				p := g.Center(col, r)
+				cell := orb.Bound{Min: orb.Point{p[0] - 1, p[1] - 1}, Max: orb.Point{p[0] + 1, p[1] + 1}}
+				inner := orb.Bound{Min: orb.Point{cell.Min[0] + 1e-9, cell.Min[1] + 1e-9}, Max: orb.Point{cell.Max[0] - 1e-9, cell.Max[1] - 1e-9}}
+				if inner.Intersects(b) {
+					if _, _, ok := c.Cell(p); !ok {
+						t.Fatalf("%v: grid cell (%d,%d) meets the box but is not in the crop", b, col, r)
+					}
+				}
+			}
+		}
+	}
+	if _, ok := g.Crop(orb.Bound{Min: orb.Point{0, 0}, Max: orb.Point{10, 10}}); ok {
+		t.Fatal("a box off the grid gave a crop")
+	}
+}

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"time"
+
+	"citytwin/twin"
+	"citytwin/twin/history"
+	"citytwin/web"
+)
+
+// historyFlags say where the twin keeps its long-term history.
+type historyFlags struct {
+	dsn  *string
+	name *string
+}
+
+func addHistoryFlags(fs *flag.FlagSet) *historyFlags {
+	return &historyFlags{
+		dsn: fs.String("history", "", "also write every op into PostgreSQL/PostGIS at this URL (postgres://user:password@host:5432/db),\n"+
+			"the long-term history: entity versions, moves and observations (see docs/history.md)"),
+		name: fs.String("history-name", "citytwin", "name of this twin's position in the history database (one writer per name)"),
+	}
+}
+
+// startHistory starts the history sink when --history is given. stop stops it
+// (call it before the store is closed).
+func (f *historyFlags) start(ctx context.Context, store *twin.Store, log *slog.Logger) (opts []web.Option, stop func(), err error) {
+	if *f.dsn == "" {
+		return nil, func() {}, nil
+	}
+	if _, ok := store.Durability(); !ok {
+		log.Warn("--history without --data: if the history database falls behind the change feed, the ops it missed are lost")
+	}
+	cfg := history.DefaultConfig(*f.dsn)
+	cfg.Name = *f.name
+	octx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	sink, err := history.Open(octx, cfg, store, log)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--history %s: %w", redactDSN(*f.dsn), err)
+	}
+	log.Info("history sink started", "db", redactDSN(*f.dsn), "position", sink.Position(), "layout", sink.Layout())
+	return []web.Option{web.WithCollectors(sink.Collector())}, func() {
+		if err := sink.Close(); err != nil {
+			log.Error("close history sink", "err", err)
+		}
+		log.Info("history sink stopped", "position", sink.Position())
+	}, nil
+}
+
+// redactDSN hides the password of a connection URL.
+func redactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}
