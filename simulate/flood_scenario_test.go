@@ -1,12 +1,16 @@
 package simulate_test
 
 import (
+	"context"
 	"encoding/csv"
 	"math"
 	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
+	"citytwin/datasets"
 	"citytwin/datasets/sharedtest"
 	"citytwin/geo/crs"
 	"citytwin/geo/raster"
@@ -164,4 +168,83 @@ func TestFloodRainArea(t *testing.T) {
 	if want := 100 * 100 * 0.1 / 6; rain <= 0.8*want || rain > want*1.0001 {
 		t.Fatalf("rain volume %v m³; want about %v (the area less its walls)", rain, want)
 	}
+}
+
+// withTerrain adds the city's generated terrain to store as an elevation
+// model entity, its grid written to a file as an import would.
+func withTerrain(t testing.TB, store *twin.Store, city *datasets.City) {
+	t.Helper()
+	g, err := city.Terrain(10, 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "terrain.asc")
+	if err := ingestraster.WriteASCFile(path, g); err != nil {
+		t.Fatal(err)
+	}
+	tr, _ := crs.For(g.CRS)
+	b := g.Bounds()
+	var ring orb.Ring
+	for _, p := range []orb.Point{b.Min, {b.Max[0], b.Min[1]}, b.Max, {b.Min[0], b.Max[1]}, b.Min} {
+		q, err := tr.ToLonLat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ring = append(ring, q)
+	}
+	if _, err := store.Apply(twin.Op{Type: twin.OpUpsert, T: cityNow.Add(-time.Minute).UnixNano(), Entity: &twin.Entity{
+		ID: "raster:terrain", Kind: "elevation_model", Geometry: orb.Polygon{ring},
+		Props: twin.Properties{{Key: "crs", Value: twin.StringValue(g.CRS)}, {Key: "file", Value: twin.StringValue(path)}}}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A flood coupled to traffic: the rain makes roads impassable, the traffic
+// run closes each from the moment its water reached 0.3 m, and no vehicle
+// crosses a closed road after that.
+func TestFloodClosesRoads(t *testing.T) {
+	cfg := datasets.Demo()
+	cfg.Buildings, cfg.Sensors, cfg.Vehicles, cfg.Buses, cfg.Routes = 600, 0, 0, 0, 0
+	city, err := datasets.Generate(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc := twin.DefaultConfig()
+	tc.Retention = 0
+	store, err := twin.New(tc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := city.Load(context.Background(), store, nil); err != nil {
+		t.Fatal(err)
+	}
+	withTerrain(t, store, city)
+	m := newManager(t, store, "")
+	spec := simulate.Spec{Name: "storm", Model: simulate.ModelFloodTraffic, Horizon: 2400, Step: 2, Seed: 1,
+		Interventions: []simulate.Intervention{{Type: simulate.Rain, MMPerH: 120, To: 1800}}}
+	_, res := run(t, m, spec)
+	impassable := kpi(t, res, "roads_impassable")
+	if impassable.Baseline != 0 || impassable.Scenario < 1 {
+		t.Fatalf("roads impassable %+v", impassable)
+	}
+	closed := 0
+	for _, e := range res.Entities {
+		if e.Kind != twin.KindRoad || e.Flooded == nil {
+			continue
+		}
+		closed++
+		flow := e.Series[0] // veh/h per 5-minute sample
+		for i, end := range res.Times {
+			if end-300 >= *e.Flooded+300 && flow.Scenario[i] != 0 {
+				t.Fatalf("%s impassable from %.0f s carries %v veh/h in the sample ending %v s", e.ID, *e.Flooded, flow.Scenario[i], end)
+			}
+		}
+	}
+	if float64(closed) != impassable.Scenario {
+		t.Fatalf("%d roads have a flood time, %v are impassable", closed, impassable.Scenario)
+	}
+	if tt := kpi(t, res, "mean_travel_time"); tt.Scenario <= tt.Baseline {
+		t.Fatalf("closing %d flooded roads did not slow traffic: %+v", closed, tt)
+	}
+	t.Logf("%d roads impassable; %v buildings flooded; travel time %+v", closed, kpi(t, res, "buildings_flooded").Scenario, kpi(t, res, "mean_travel_time"))
 }

@@ -1,6 +1,13 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
+
+	"citytwin/datasets"
+	"citytwin/geo/crs"
+	"citytwin/ingest/importer"
+	"citytwin/ingest/raster"
 	"citytwin/twin"
 	"citytwin/twin/alert"
 	"citytwin/twin/fence"
@@ -36,4 +43,53 @@ func demoWatchers(centre orb.Point) []twin.Op {
 			"name", "Fine dust over a district", "rule.metric", "pm25", "rule.op", ">", "rule.threshold", 25.0,
 			"rule.scope", "cell", "rule.res", 8.0, "rule.agg", "p95", "rule.for", 300.0, "rule.severity", "critical")}),
 	}
+}
+
+// demoTerrain writes the demo city's elevation model (10 m cells, 300 m
+// beyond the built-up area) into dir/rasters, as an import would, and returns
+// the entity that points at it: flood scenarios then run on the demo city.
+func demoTerrain(city *datasets.City, dir string) (twin.Op, error) {
+	g, err := city.Terrain(10, 300)
+	if err != nil {
+		return twin.Op{}, err
+	}
+	rasters := filepath.Join(dir, "rasters")
+	if err := os.MkdirAll(rasters, 0o755); err != nil {
+		return twin.Op{}, err
+	}
+	path, err := filepath.Abs(filepath.Join(rasters, "demo-terrain.asc"))
+	if err != nil {
+		return twin.Op{}, err
+	}
+	if err := raster.WriteASCFile(path, g); err != nil {
+		return twin.Op{}, err
+	}
+	tr, err := crs.For(g.CRS)
+	if err != nil {
+		return twin.Op{}, err
+	}
+	b := g.Bounds()
+	var ring orb.Ring
+	for _, p := range []orb.Point{b.Min, {b.Max[0], b.Min[1]}, b.Max, {b.Min[0], b.Max[1]}, b.Min} {
+		q, err := tr.ToLonLat(p)
+		if err != nil {
+			return twin.Op{}, err
+		}
+		ring = append(ring, q)
+	}
+	st := g.Stats()
+	e := twin.Entity{ID: "raster:demo-terrain", Kind: importer.KindElevation, Geometry: orb.Polygon{ring},
+		Props: twin.Properties{
+			{Key: "cell_x", Value: twin.NumberValue(g.CellX)},
+			{Key: "cell_y", Value: twin.NumberValue(g.CellY)},
+			{Key: "crs", Value: twin.StringValue(g.CRS)},
+			{Key: "file", Value: twin.StringValue(path)},
+			{Key: "height_cells", Value: twin.NumberValue(float64(g.Height))},
+			{Key: "max", Value: twin.NumberValue(st.Max)},
+			{Key: "mean", Value: twin.NumberValue(st.Mean)},
+			{Key: "min", Value: twin.NumberValue(st.Min)},
+			{Key: "name", Value: twin.StringValue("Demo terrain (synthetic)")},
+			{Key: "width_cells", Value: twin.NumberValue(float64(g.Width))},
+		}}
+	return twin.Op{Type: twin.OpUpsert, Source: "demo", Entity: &e}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -129,6 +130,20 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		if _, err := store.ApplyContext(ctx, demoWatchers(city.Config.Center)...); err != nil {
 			return fmt.Errorf("demo geofence and alert rules: %w", err)
+		}
+		terrainDir := *sf.data
+		if terrainDir == "" {
+			if terrainDir, err = os.MkdirTemp("", "citytwin-demo-"); err != nil {
+				return err
+			}
+			defer os.RemoveAll(terrainDir)
+		}
+		terrain, err := demoTerrain(city, terrainDir)
+		if err != nil {
+			return fmt.Errorf("demo terrain: %w", err)
+		}
+		if _, err := store.ApplyContext(ctx, terrain); err != nil {
+			return fmt.Errorf("demo terrain: %w", err)
 		}
 		log.Info("demo city loaded", "entities", store.Len(), "took_ms", time.Since(start).Milliseconds())
 	}

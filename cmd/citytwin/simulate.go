@@ -90,26 +90,41 @@ func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	cfg := twin.DefaultConfig()
 	var city *datasets.City
+	var err error
 	if *demo {
 		cc := datasets.Demo()
 		cc.Seed = *seed
 		cfg.RefLat = cc.Center[1]
-		var err error
 		if city, err = datasets.Generate(ctx, cc, nil); err != nil {
 			return fmt.Errorf("demo city: %w", err)
 		}
 	}
 	*sf.retention = 0
-	store, err := sf.open(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
+	var store *twin.Store
 	if city != nil {
+		// The demo city lives in memory, its terrain in a temporary folder.
+		if store, err = twin.New(cfg); err != nil {
+			return err
+		}
 		if err := city.Load(ctx, store, nil); err != nil {
 			return fmt.Errorf("load demo city: %w", err)
 		}
+		dir, err := os.MkdirTemp("", "citytwin-simulate-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		terrain, err := demoTerrain(city, dir)
+		if err != nil {
+			return fmt.Errorf("demo terrain: %w", err)
+		}
+		if _, err := store.Apply(terrain); err != nil {
+			return err
+		}
+	} else if store, err = sf.open(ctx, cfg, log); err != nil {
+		return err
 	}
+	defer store.Close()
 	_, m, err := openScenarios(store, "", log)
 	if err != nil {
 		return err
