@@ -59,6 +59,9 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(args) > 0 && args[0] == "ingest" {
 		return benchIngestCmd(ctx, args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "tsbs" {
+		return benchTSBSCmd(ctx, args[1:], stdout, stderr)
+	}
 	fs := newFlags("bench", benchHelp, stderr)
 	quick := fs.Bool("quick", false, "a city ten times smaller: a quick look, not the figures of record (only the generation target scales with the city)")
 	asJSON := fs.Bool("json", false, "print the figures as JSON")
