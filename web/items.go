@@ -28,7 +28,7 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, paramProblem(r, perr))
 		return
 	}
-	res, err := s.store.Query(r.Context(), q)
+	res, err := s.queryEntities(w, r, q) // history.go
 	if err != nil {
 		s.queryError(w, r, err)
 		return
@@ -76,7 +76,7 @@ func (s *Server) item(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, paramProblem(r, perr))
 		return
 	}
-	e, err := s.store.GetAt(twin.ID(fid), at)
+	e, err := s.entityAsOf(w, r, twin.ID(fid), at) // history.go
 	switch {
 	case errors.Is(err, twin.ErrNotFound) || err == nil && e.Kind != kind:
 		detail := "there is no feature " + quote(fid) + " in " + cid

@@ -64,7 +64,7 @@ func (s *Server) tgsequence(w http.ResponseWriter, r *http.Request, cid string, 
 		s.queryError(w, r, err)
 		return
 	}
-	track, err := s.store.Track(twin.ID(fid), from, to)
+	track, err := s.track(w, r, twin.ID(fid), from, to) // history.go
 	if errors.Is(err, twin.ErrNotFound) {
 		writeProblem(w, notFound(r, "feature "+quote(fid)+" has not moved: it has no temporal geometry"))
 		return

@@ -42,7 +42,7 @@ func (s *Server) entityAt(w http.ResponseWriter, r *http.Request) (twin.Entity, 
 		}
 	}
 	id := r.PathValue("id")
-	e, err := s.store.GetAt(twin.ID(id), at)
+	e, err := s.entityAsOf(w, r, twin.ID(id), at) // history.go
 	switch {
 	case errors.Is(err, twin.ErrNotFound):
 		s.noEntity(w, r, id, v.Get(pAt))
@@ -106,7 +106,7 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	id := r.PathValue("id")
-	versions, err := s.store.History(twin.ID(id))
+	versions, err := s.versions(w, r, twin.ID(id)) // history.go
 	switch {
 	case errors.Is(err, twin.ErrNotFound):
 		s.noEntity(w, r, id, "")
@@ -124,7 +124,7 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 		}
 		f := featureOf(e)
 		// A tombstone is the version from which the entity is not found.
-		if _, err := s.store.GetAt(e.ID, e.ValidFrom.UnixNano()); errors.Is(err, twin.ErrNotFound) && e.Geometry == nil {
+		if s.tombstone(r, e) { // history.go
 			f.Properties[propDeleted] = true
 		}
 		fc.Features = append(fc.Features, f)

@@ -146,7 +146,7 @@ func (s *Server) postQuery(w http.ResponseWriter, r *http.Request) {
 // answerQuery runs q and sends the page. nextHref makes the next link from a
 // cursor (nil: the next page is another POST, told by the next member).
 func (s *Server) answerQuery(w http.ResponseWriter, r *http.Request, q twin.Query, nextHref func(string) string, self string) {
-	res, err := s.store.Query(r.Context(), q)
+	res, err := s.queryEntities(w, r, q) // history.go
 	if err != nil {
 		s.queryError(w, r, err)
 		return

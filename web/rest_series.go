@@ -139,9 +139,9 @@ func (s *Server) entitySeries(w http.ResponseWriter, r *http.Request) {
 		if before == math.MaxInt64 {
 			before = 0
 		}
-		pts, err = s.store.LastN(id, metric, sq.last, before)
+		pts, err = s.seriesLast(w, r, id, metric, sq.last, before) // history.go
 	} else {
-		pts, err = s.store.Range(id, metric, sq.from, sq.to)
+		pts, err = s.seriesRange(w, r, id, metric, sq.from, sq.to) // history.go
 	}
 	switch {
 	case errors.Is(err, twin.ErrNoChannel):
@@ -438,7 +438,7 @@ func (s *Server) aggregate(w http.ResponseWriter, r *http.Request) {
 	b = append(b, `,"agg":`...)
 	b = appendString(b, strings.ToLower(a.Agg.String()))
 	if byTime {
-		bs, err := s.store.AggregateBuckets(r.Context(), a)
+		bs, err := s.timeBuckets(w, r, a) // history.go
 		if err != nil {
 			s.queryError(w, r, err)
 			return
@@ -459,7 +459,7 @@ func (s *Server) aggregate(w http.ResponseWriter, r *http.Request) {
 			b = append(b, '}')
 		}
 	} else {
-		es, err := s.store.AggregateEntities(r.Context(), a)
+		es, err := s.entityValues(w, r, a) // history.go
 		if err != nil {
 			s.queryError(w, r, err)
 			return

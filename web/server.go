@@ -42,6 +42,8 @@ type Server struct {
 	tiles      *tileCache   // vector tiles of the current twin (tiles_cache.go)
 	tiles3d    tiles3dState // 3D Tiles of the buildings (tiles3d.go)
 
+	hist HistoryReader // WithHistory (history.go); nil: memory answers everything
+
 	// The websocket stream (stream*.go).
 	streamCfg  *StreamConfig // WithStream; nil: the defaults
 	streamOnce sync.Once     // makes streamHubP (or streamErr) at the first stream
