@@ -334,7 +334,9 @@ func (c *streamClientT) enter(m map[string]any) {
 // until reads until cond holds.
 func (c *streamClientT) until(what string, cond func() bool) {
 	c.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	// Generous: under the race detector on a busy machine a client that
+	// stalled reads tens of resync snapshots of thousands of vehicles.
+	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			c.t.Fatalf("timed out waiting for %s (seq %d, seen %v, errors %v)", what, c.seq, c.types, c.errs)
