@@ -37,6 +37,11 @@ func (h *hub) serve(ctx context.Context, conn *websocket.Conn) {
 		defer cancel()
 		if err := c.writer(ctx, hello); err != nil && !errors.Is(err, context.Canceled) {
 			h.s.log.Debug("stream write", "remote", conn.RemoteAddr().String(), "err", err)
+			// A write that failed or timed out (a client that stopped reading
+			// for WriteTimeout) ends the stream: close the connection, so that
+			// the reader stops and the client learns it must resume, instead
+			// of waiting on a stream that no longer writes.
+			conn.Close()
 		}
 	}()
 	rd := &streamReader{c: c, ctx: ctx, bucket: float64(h.cfg.ControlBurst), last: time.Now()}

@@ -20,7 +20,10 @@ func TestStreamConflation(t *testing.T) {
 }
 
 func testConflation(t *testing.T, maxPending int) {
-	env := newStreamEnv(t, 3000, func(_ *Config, s *StreamConfig) { s.MaxPending = maxPending })
+	// A long write timeout: on a busy machine the test's moves can take
+	// longer than the default 10 s during which the slow client reads nothing
+	// (the server then closes the connection).
+	env := newStreamEnv(t, 3000, func(_ *Config, s *StreamConfig) { s.MaxPending, s.WriteTimeout = maxPending, 5*time.Minute })
 	slow := dialStream(t, env.url, nil)
 	fast := dialStream(t, env.url, nil)
 	for _, c := range []*streamClientT{slow, fast} {
