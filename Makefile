@@ -15,15 +15,20 @@ all: build
 build:
 	$(GO) build -o $(BIN) ./cmd/citytwin
 
-# The UI bundle arrives with the command-centre issue; until then the server shows a
-# plain page that says what to try.
-ui:
-	@true
+# The command centre (web/ui): npm installs the locked packages when package.json or
+# package-lock.json is newer than node_modules, then esbuild bundles the app into
+# web/ui/dist, which the binary embeds. Needs Node.js 20+ and npm.
+UI := web/ui
+ui: $(UI)/node_modules/.package-lock.json
+	cd $(UI) && node build.mjs
+
+$(UI)/node_modules/.package-lock.json: $(UI)/package.json $(UI)/package-lock.json
+	cd $(UI) && npm ci --no-audit --no-fund
 
 run: ui build
 	$(BIN) serve --addr $(ADDR) --data $(DATA) --mqtt $(MQTT) --demo
 
-test:
+test: ui
 	$(GO) vet $(PKGS)
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi

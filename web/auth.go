@@ -195,13 +195,17 @@ func bearer(r *http.Request) (string, bool) {
 }
 
 // permissionFor says what a request needs. Health stays open so that load
-// balancers and orchestrators can probe without a token.
+// balancers and orchestrators can probe without a token, and so do the
+// command centre's static files.
 func permissionFor(r *http.Request) (p permission, open bool) {
 	path := r.URL.Path
 	if path == "/api/v1/health" {
 		return permRead, true
 	}
 	read := r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions
+	if read && (path == "/ui" || strings.HasPrefix(path, "/ui/")) {
+		return permRead, true // the command centre's own files hold no data; the page asks the API with a token
+	}
 	switch {
 	case path == importsPath:
 		return permImport, false

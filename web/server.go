@@ -109,7 +109,7 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 
 func (s *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", s.landing)
+	mux.HandleFunc("GET /{$}", s.uiRoutes(mux))
 	mux.HandleFunc("GET /api", s.openAPI)
 	mux.HandleFunc("GET /conformance", s.conformance)
 	mux.HandleFunc("GET /collections", s.collections)
