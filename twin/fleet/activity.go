@@ -3,6 +3,7 @@ package fleet
 import (
 	"cmp"
 	"context"
+	"math"
 	"slices"
 	"time"
 
@@ -19,48 +20,44 @@ type statusCell struct {
 	sum   float64
 }
 
-// statusCells rebuilds a truck's diagnostics rows, bucketed. Every row has a
-// fuel_state or a status (TSBS blanks one field a row), so the rows are the
-// union of the times of those two channels.
-func statusCells(s *twin.Store, id twin.ID, dst []statusCell) ([]statusCell, error) {
-	fuel, err := allPoints(s, id, MetricFuelState)
-	if err != nil {
-		return nil, err
-	}
-	st, err := allPoints(s, id, MetricStatus)
-	if err != nil {
-		return nil, err
-	}
-	add := func(t int64, p *series.Point) {
-		start := bucketOf(t, TenMinutes)
-		k := len(dst) - 1
-		if k < 0 || dst[k].start != start {
-			dst = append(dst, statusCell{start: start})
-			k++
+// statusCells rebuilds a truck's diagnostics rows, bucketed, from its
+// fuel_state and status points. Every row has a fuel_state or a status (TSBS
+// blanks one field a row), so the rows are the union of the times of those
+// two channels.
+func statusCells(fuel, st []series.Point, dst []statusCell) []statusCell {
+	var (
+		end  = int64(math.MinInt64) // of the last cell
+		c    = &statusCell{}        // the last cell
+		i, j int
+	)
+	for i < len(fuel) || j < len(st) {
+		// The next row: a fuel_state alone, or a status (with or without
+		// a fuel_state at its time).
+		var t int64
+		var p *series.Point
+		if j == len(st) || i < len(fuel) && fuel[i].T < st[j].T {
+			t = fuel[i].T
+			i++
+		} else {
+			p = &st[j]
+			t = p.T
+			if i < len(fuel) && fuel[i].T == t {
+				i++
+			}
+			j++
 		}
-		c := &dst[k]
+		if t >= end {
+			start := bucketOf(t, TenMinutes)
+			dst = append(dst, statusCell{start: start})
+			c, end = &dst[len(dst)-1], endOf(start)
+		}
 		c.rows++
 		if p != nil && p.V == p.V {
 			c.n++
 			c.sum += p.V
 		}
 	}
-	i, j := 0, 0
-	for i < len(fuel) || j < len(st) {
-		switch {
-		case j == len(st) || i < len(fuel) && fuel[i].T < st[j].T:
-			add(fuel[i].T, nil)
-			i++
-		case i == len(fuel) || st[j].T < fuel[i].T:
-			add(st[j].T, &st[j])
-			j++
-		default: // the same row
-			add(st[j].T, &st[j])
-			i++
-			j++
-		}
-	}
-	return dst, nil
+	return dst
 }
 
 // Activity is daily-activity's figure for a fleet, model and UTC day.
@@ -81,20 +78,18 @@ const ActiveBelow = 1.0
 // scales with the rows and the trucks. Rows come ordered by day, then fleet
 // and model.
 func DailyActivity(ctx context.Context, s *twin.Store) ([]Activity, error) {
-	trucks, err := fleetTrucks(ctx, s, "", nil)
+	r, err := allTrucks(ctx, s)
 	if err != nil {
 		return nil, err
 	}
+	trucks := r.trucks
 	type dayRows struct {
 		day  int64
 		rows int64
 	}
 	per := make([][]dayRows, len(trucks))
-	err = eachTruck(ctx, len(trucks), func(i int) error {
-		cells, err := statusCells(s, trucks[i].ID, make([]statusCell, 0, 160))
-		if err != nil {
-			return err
-		}
+	err = scanTrucks(ctx, s, r, maskOf(colFuelState, colStatus), nil, true, func(i int, ch *channels) error {
+		cells := statusCells(ch[colFuelState], ch[colStatus], make([]statusCell, 0, 160))
 		var days []dayRows
 		for _, c := range cells {
 			if c.n == 0 || !(c.sum/float64(c.n) < ActiveBelow) {
@@ -152,16 +147,14 @@ type Breakdowns struct {
 // the reference does, the consecutive buckets of a truck (with rows) whose
 // flag turns from false to true.
 func BreakdownFrequency(ctx context.Context, s *twin.Store) ([]Breakdowns, error) {
-	trucks, err := fleetTrucks(ctx, s, "", nil)
+	r, err := allTrucks(ctx, s)
 	if err != nil {
 		return nil, err
 	}
+	trucks := r.trucks
 	counts := make([]int64, len(trucks))
-	err = eachTruck(ctx, len(trucks), func(i int) error {
-		cells, err := statusCells(s, trucks[i].ID, make([]statusCell, 0, 160))
-		if err != nil {
-			return err
-		}
+	err = scanTrucks(ctx, s, r, maskOf(colFuelState, colStatus), nil, true, func(i int, ch *channels) error {
+		cells := statusCells(ch[colFuelState], ch[colStatus], make([]statusCell, 0, 160))
 		for k := 1; k < len(cells); k++ {
 			if cells[k-1].n != cells[k-1].rows && cells[k].n == cells[k].rows {
 				counts[i]++

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"citytwin/twin"
+	"citytwin/twin/series"
 )
 
 // DrivingDuration is a truck's mean daily driving time, in whole hours.
@@ -22,24 +23,24 @@ type DrivingDuration struct {
 // velocity is above 1, as whole hours (count / 6, rounded down), averaged over
 // the truck's days that have any such bucket. A truck with none is not listed.
 func AvgDailyDrivingDuration(ctx context.Context, s *twin.Store) ([]DrivingDuration, error) {
-	trucks, err := fleetTrucks(ctx, s, "", nil)
+	r, err := allTrucks(ctx, s)
 	if err != nil {
 		return nil, err
 	}
+	trucks := r.trucks
 	avg := make([]float64, len(trucks))
-	err = eachTruck(ctx, len(trucks), func(i int) error {
+	for i := range avg {
 		avg[i] = nan
-		bs, err := buckets(ctx, s, trucks[i].ID, MetricVelocity, All)
-		if err != nil {
-			return err
-		}
+	}
+	err = scanTrucks(ctx, s, r, maskOf(colVelocity), nil, true, func(i int, ch *channels) error {
+		bs := tenMinuteMeans(ch[colVelocity], nil)
 		days, hours := 0, 0
 		day, moving := int64(math.MinInt64), 0
 		for _, b := range bs {
-			if b.Count == 0 || !(b.Value > MovingAbove) {
+			if !(b.mean > MovingAbove) {
 				continue
 			}
-			if d := bucketOf(b.Start, Day); d != day {
+			if d := bucketOf(b.start, Day); d != day {
 				if moving > 0 {
 					days++
 					hours += moving / 6
@@ -101,57 +102,46 @@ const (
 // which is never a change, nor is the bucket after it. Rows come ordered by
 // name (bytewise), then day.
 func AvgDailyDrivingSession(ctx context.Context, s *twin.Store) ([]DrivingSession, error) {
-	trucks, err := fleetTrucks(ctx, s, "", nil)
+	r, err := allTrucks(ctx, s)
 	if err != nil {
 		return nil, err
 	}
+	trucks := r.trucks
 	per := make([][]DrivingSession, len(trucks))
-	err = eachTruck(ctx, len(trucks), func(i int) error {
+	err = scanTrucks(ctx, s, r, maskOf(colVelocity, colLatitude), nil, true, func(i int, ch *channels) error {
 		t := &trucks[i]
-		bs, err := buckets(ctx, s, t.ID, MetricVelocity, All)
-		if err != nil {
-			return err
-		}
+		means := tenMinuteMeans(ch[colVelocity], nil)
 		type bucket struct {
 			start int64
 			st    status
 		}
-		buckets := make([]bucket, 0, len(bs))
-		for _, b := range bs {
+		buckets := make([]bucket, 0, len(means))
+		for _, b := range means {
 			st := standing
-			if b.Value > DrivingAbove {
+			if b.mean > DrivingAbove {
 				st = driving
 			}
-			buckets = append(buckets, bucket{b.Start, st})
+			buckets = append(buckets, bucket{b.start, st})
 		}
 		// Buckets with readings but no velocity: any row without velocity
 		// has its latitude (TSBS blanks one field a row), so look for
-		// latitudes in the gaps between velocity buckets.
+		// latitudes outside the velocity buckets.
 		var gaps []bucket
-		gap := func(from, to int64) error {
-			if from >= to {
-				return nil
+		k := 0
+		end := int64(math.MinInt64) // of the bucket of the latitude before
+		for _, p := range ch[colLatitude] {
+			if p.T < end {
+				continue // the bucket of the one before, already looked at
 			}
-			lat, err := points(s, t.ID, MetricLatitude, Window{from, to})
-			if err != nil {
-				return err
+			start := bucketOf(p.T, TenMinutes)
+			end = endOf(start)
+			for k < len(means) && means[k].start < start {
+				k++
 			}
-			for _, p := range lat {
-				if b := bucketOf(p.T, TenMinutes); len(gaps) == 0 || gaps[len(gaps)-1].start != b {
-					gaps = append(gaps, bucket{b, unknown})
-				}
+			if k < len(means) && means[k].start == start {
+				continue
 			}
-			return nil
-		}
-		prev := int64(math.MinInt64)
-		for _, b := range buckets {
-			if err := gap(prev, b.start); err != nil {
-				return err
-			}
-			prev = b.start + TenMinutes
-		}
-		if err := gap(prev, math.MaxInt64); err != nil {
-			return err
+			gaps = append(gaps, bucket{start, unknown})
 		}
 		if len(gaps) > 0 {
 			buckets = append(buckets, gaps...)
@@ -213,4 +203,49 @@ func AvgDailyDrivingSession(ctx context.Context, s *twin.Store) ([]DrivingSessio
 		return a.Day.Compare(b.Day)
 	})
 	return out, nil
+}
+
+// bucketMean is a ten-minute bucket of a channel and the mean of its values.
+type bucketMean struct {
+	start int64
+	mean  float64
+}
+
+// tenMinuteMeans appends to dst the ten-minute buckets of pts (ascending,
+// clock-aligned) that have values, with their means as the twin's
+// AggregateBuckets computes them: the values summed in time order, divided
+// by their count.
+func tenMinuteMeans(pts []series.Point, dst []bucketMean) []bucketMean {
+	var (
+		start, end = int64(0), int64(math.MinInt64)
+		n          int
+		sum        float64
+	)
+	for _, p := range pts {
+		if p.V != p.V {
+			continue
+		}
+		if p.T >= end {
+			if n > 0 {
+				dst = append(dst, bucketMean{start, sum / float64(n)})
+			}
+			start = bucketOf(p.T, TenMinutes)
+			end, n, sum = endOf(start), 0, 0
+		}
+		n++
+		sum += p.V
+	}
+	if n > 0 {
+		dst = append(dst, bucketMean{start, sum / float64(n)})
+	}
+	return dst
+}
+
+// endOf is the end of the ten-minute bucket starting at start, clamped at
+// the end of time.
+func endOf(start int64) int64 {
+	if start > math.MaxInt64-TenMinutes {
+		return math.MaxInt64
+	}
+	return start + TenMinutes
 }

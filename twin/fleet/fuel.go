@@ -25,10 +25,11 @@ const ConsumingAbove = 1.0
 // those rows (weighted by rows, fuel_consumption blanked or not). Trucks with
 // no fleet or no nominal consumption are left out. Fleets come sorted.
 func AvgVsProjectedFuelConsumption(ctx context.Context, s *twin.Store) ([]FleetFuel, error) {
-	trucks, err := fleetTrucks(ctx, s, "", nil)
+	r, err := allTrucks(ctx, s)
 	if err != nil {
 		return nil, err
 	}
+	trucks := r.trucks
 	type acc struct {
 		rows   int     // rows with velocity > 1
 		fuelN  int     // of them, with fuel_consumption
@@ -36,19 +37,11 @@ func AvgVsProjectedFuelConsumption(ctx context.Context, s *twin.Store) ([]FleetF
 		weight float64 // rows × nominal
 	}
 	per := make([]acc, len(trucks))
-	err = eachTruck(ctx, len(trucks), func(i int) error {
-		t := &trucks[i]
-		if t.Fleet == "" || t.NominalFuelConsumption != t.NominalFuelConsumption {
-			return nil
-		}
-		vel, err := allPoints(s, t.ID, MetricVelocity)
-		if err != nil {
-			return err
-		}
-		fuel, err := allPoints(s, t.ID, MetricFuelConsumption)
-		if err != nil {
-			return err
-		}
+	counted := func(t *Truck) bool {
+		return t.Fleet != "" && t.NominalFuelConsumption == t.NominalFuelConsumption
+	}
+	err = scanTrucks(ctx, s, r, maskOf(colVelocity, colFuelConsumption), counted, true, func(i int, ch *channels) error {
+		vel, fuel := ch[colVelocity], ch[colFuelConsumption]
 		a := &per[i]
 		j := 0
 		for _, v := range vel {
@@ -64,7 +57,7 @@ func AvgVsProjectedFuelConsumption(ctx context.Context, s *twin.Store) ([]FleetF
 				a.fuel += fuel[j].V
 			}
 		}
-		a.weight = float64(a.rows) * t.NominalFuelConsumption
+		a.weight = float64(a.rows) * trucks[i].NominalFuelConsumption
 		return nil
 	})
 	if err != nil {

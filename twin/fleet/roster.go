@@ -23,6 +23,7 @@ type rosterCache struct {
 	sub    *twin.Subscription
 	seq    uint64 // the store's Seq when trucks was last known to be current
 	roster *rosterOf
+	cols   columnView // the trucks' channels (columns.go), its own lock
 }
 
 // rosterOf is the trucks of a store, every fleet, in the twin's order, and

@@ -2,14 +2,10 @@ package fleet
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"runtime"
 	"sync"
-
-	"citytwin/twin"
-	"citytwin/twin/series"
 )
 
 // Window is a half-open interval of time, From <= t < To, in Unix
@@ -42,33 +38,6 @@ func bucketOf(t, step int64) int64 {
 		r += step
 	}
 	return t - r
-}
-
-// points reads one channel of a truck in a window; a truck without the
-// channel has no points.
-func points(s *twin.Store, id twin.ID, metric string, w Window) ([]series.Point, error) {
-	pts, err := s.Range(id, metric, w.From, w.To)
-	if errors.Is(err, twin.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("fleet: %s %s: %w", id, metric, err)
-	}
-	return pts, nil
-}
-
-// allPoints reads the whole of one channel of a truck. The twin's LastN sizes
-// its answer once and decodes whole blocks in bulk, which costs a fraction of
-// a Range over all time (a callback a point, and a slice grown by appending).
-func allPoints(s *twin.Store, id twin.ID, metric string) ([]series.Point, error) {
-	pts, err := s.LastN(id, metric, math.MaxInt, 0)
-	if errors.Is(err, twin.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("fleet: %s %s: %w", id, metric, err)
-	}
-	return pts, nil
 }
 
 // eachTruck calls fn for every truck, on up to GOMAXPROCS goroutines, each
@@ -126,22 +95,4 @@ func eachTruck(ctx context.Context, n int, fn func(i int) error) error {
 	}
 	wg.Wait()
 	return first
-}
-
-// buckets returns the ten-minute buckets of one channel of a truck in w,
-// ascending, each with its mean (Value) and count. It is the twin's bucketed
-// aggregate, which decodes each compressed block once and allocates per
-// bucket, not per point: several times cheaper than reading the points.
-func buckets(ctx context.Context, s *twin.Store, id twin.ID, metric string, w Window) ([]twin.BucketValue, error) {
-	bs, err := s.AggregateBuckets(ctx, twin.Aggregate{
-		Query:  twin.Query{IDs: []twin.ID{id}},
-		Metric: metric,
-		Agg:    series.Avg,
-		From:   w.From, To: w.To,
-		Step: TenMinutes,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("fleet: %s %s: %w", id, metric, err)
-	}
-	return bs, nil
 }

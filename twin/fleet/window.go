@@ -1,9 +1,12 @@
 package fleet
 
 import (
+	"cmp"
 	"context"
+	"slices"
 
 	"citytwin/twin"
+	"citytwin/twin/series"
 )
 
 // Driver is a truck and its driver: the rows of stationary-trucks and the
@@ -22,27 +25,28 @@ func StationaryTrucks(ctx context.Context, s *twin.Store, fleet string, w Window
 	if err := w.validate(); err != nil {
 		return nil, err
 	}
-	trucks, err := fleetTrucks(ctx, s, fleet, nil)
+	r, err := allTrucks(ctx, s)
 	if err != nil {
 		return nil, err
 	}
-	// A ten-minute window is a few hundred points a truck: reading them
-	// stops at the window's end, where the twin's aggregates decode whole
-	// blocks. It is too little work to share among goroutines.
+	trucks := r.trucks
+	// A ten-minute window is a few dozen points a truck, found by binary
+	// search: too little work to share among goroutines.
 	still := make([]bool, len(trucks))
-	for i := range trucks {
-		pts, err := points(s, trucks[i].ID, MetricVelocity, w)
-		if err != nil {
-			return nil, err
-		}
+	inFleet := func(t *Truck) bool { return selected(t, fleet, nil) }
+	err = scanTrucks(ctx, s, r, maskOf(colVelocity), inFleet, false, func(i int, ch *channels) error {
 		n, sum := 0, 0.0
-		for _, p := range pts {
+		for _, p := range inWindow(ch[colVelocity], w) {
 			if p.V == p.V {
 				n++
 				sum += p.V
 			}
 		}
 		still[i] = n > 0 && sum/float64(n) < StationaryBelow
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	var out []Driver
 	for i, t := range trucks {
@@ -75,19 +79,17 @@ func LongDrivingSessions(ctx context.Context, s *twin.Store, fleet string, w Win
 	if err := w.validate(); err != nil {
 		return nil, err
 	}
-	trucks, err := fleetTrucks(ctx, s, fleet, nil)
+	r, err := allTrucks(ctx, s)
 	if err != nil {
 		return nil, err
 	}
+	trucks := r.trucks
 	long := make([]bool, len(trucks))
-	err = eachTruck(ctx, len(trucks), func(i int) error {
-		bs, err := buckets(ctx, s, trucks[i].ID, MetricVelocity, w)
-		if err != nil {
-			return err
-		}
+	inFleet := func(t *Truck) bool { return selected(t, fleet, nil) }
+	err = scanTrucks(ctx, s, r, maskOf(colVelocity), inFleet, true, func(i int, ch *channels) error {
 		moving := 0
-		for _, b := range bs {
-			if b.Count > 0 && b.Value > MovingAbove {
+		for _, b := range tenMinuteMeans(inWindow(ch[colVelocity], w), nil) {
+			if b.mean > MovingAbove {
 				moving++
 			}
 		}
@@ -110,4 +112,11 @@ func LongDrivingSessions(ctx context.Context, s *twin.Store, fleet string, w Win
 // daily threshold (more than 10 h of driving: 60 buckets).
 func LongDailySessions(ctx context.Context, s *twin.Store, fleet string, w Window, moreThan int) ([]Driver, error) {
 	return LongDrivingSessions(ctx, s, fleet, w, moreThan)
+}
+
+// inWindow is the points of pts (ascending) in w.
+func inWindow(pts []series.Point, w Window) []series.Point {
+	from, _ := slices.BinarySearchFunc(pts, w.From, func(p series.Point, t int64) int { return cmp.Compare(p.T, t) })
+	to, _ := slices.BinarySearchFunc(pts[from:], w.To, func(p series.Point, t int64) int { return cmp.Compare(p.T, t) })
+	return pts[from : from+to]
 }
