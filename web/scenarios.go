@@ -176,35 +176,9 @@ type entityDiff struct {
 // compareScenario pairs the runs: the KPIs and the entities whose metric
 // changed most (?metric=delay&limit=20, by |diff|).
 func (s *Server) compareScenario(w http.ResponseWriter, r *http.Request) {
-	v, perr := queryValues(r, "metric", "limit")
-	if perr != nil {
-		writeProblem(w, paramProblem(r, perr))
+	res, metric, limit, ok := s.metricQuery(w, r, intParam{"limit", 20, 1, 10000, "want 1 to 10000"})
+	if !ok {
 		return
-	}
-	limit := 20
-	if l, ok, perr := single(v, "limit"); perr != nil {
-		writeProblem(w, paramProblem(r, perr))
-		return
-	} else if ok {
-		var err error
-		if limit, err = strconv.Atoi(l); err != nil || limit < 1 || limit > 10000 {
-			writeProblem(w, paramProblem(r, paramErrorf("limit", "%q: want 1 to 10000", clip(l))))
-			return
-		}
-	}
-	m, hasMetric, perr := single(v, "metric")
-	if perr != nil {
-		writeProblem(w, paramProblem(r, perr))
-		return
-	}
-	res, err := s.scenarios.Result(r.PathValue("id"))
-	if err != nil {
-		s.scenarioError(w, r, err)
-		return
-	}
-	metric := defaultMetric(res)
-	if hasMetric {
-		metric = m
 	}
 	var diffs []entityDiff
 	for i := range res.Entities {
@@ -292,38 +266,12 @@ func (s *Server) scenarioEntity(w http.ResponseWriter, r *http.Request) {
 // scenarioH3 aggregates an entity metric (or the flood depth field, metric
 // depth) per H3 cell: ?metric=delay&res=9, JSON for deck.gl's H3HexagonLayer.
 func (s *Server) scenarioH3(w http.ResponseWriter, r *http.Request) {
-	v, perr := queryValues(r, "metric", "res")
-	if perr != nil {
-		writeProblem(w, paramProblem(r, perr))
-		return
-	}
-	h3res := 9
-	if x, ok, perr := single(v, "res"); perr != nil {
-		writeProblem(w, paramProblem(r, perr))
-		return
-	} else if ok {
-		var err error
-		if h3res, err = strconv.Atoi(x); err != nil || geo.ValidRes(h3res) != nil {
-			writeProblem(w, paramProblem(r, paramErrorf("res", "%q: want an H3 resolution 0 to 15", clip(x))))
-			return
-		}
-	}
-	m, hasMetric, perr := single(v, "metric")
-	if perr != nil {
-		writeProblem(w, paramProblem(r, perr))
-		return
-	}
-	res, err := s.scenarios.Result(r.PathValue("id"))
-	if err != nil {
-		s.scenarioError(w, r, err)
-		return
-	}
-	metric := defaultMetric(res)
-	if hasMetric {
-		metric = m
-	}
-	cells, ok := res.Cells(metric, h3res)
+	res, metric, h3res, ok := s.metricQuery(w, r, intParam{"res", 9, 0, 15, "want an H3 resolution 0 to 15"})
 	if !ok {
+		return
+	}
+	cells, has := res.Cells(metric, h3res)
+	if !has {
 		writeProblem(w, paramProblem(r, paramErrorf("metric", "%q: no entity of this run has it; try %v", clip(metric), metricsOf(res))))
 		return
 	}
@@ -426,4 +374,49 @@ func queryValues(r *http.Request, names ...string) (url.Values, *ParamError) {
 		return nil, perr
 	}
 	return v, nil
+}
+
+// intParam is an integer query parameter with its default and bounds.
+type intParam struct {
+	name          string
+	def, min, max int
+	want          string
+}
+
+// metricQuery reads ?metric= and one integer parameter (checked before the
+// scenario is looked up, so that a bad request is a 400 whatever the id),
+// then the scenario's result; metric defaults to the result's main one. ok
+// is false when a problem has been written.
+func (s *Server) metricQuery(w http.ResponseWriter, r *http.Request, p intParam) (res *simulate.Result, metric string, n int, ok bool) {
+	v, perr := queryValues(r, "metric", p.name)
+	if perr != nil {
+		writeProblem(w, paramProblem(r, perr))
+		return nil, "", 0, false
+	}
+	n = p.def
+	if x, has, perr := single(v, p.name); perr != nil {
+		writeProblem(w, paramProblem(r, perr))
+		return nil, "", 0, false
+	} else if has {
+		var err error
+		if n, err = strconv.Atoi(x); err != nil || n < p.min || n > p.max {
+			writeProblem(w, paramProblem(r, paramErrorf(p.name, "%q: %s", clip(x), p.want)))
+			return nil, "", 0, false
+		}
+	}
+	m, hasMetric, perr := single(v, "metric")
+	if perr != nil {
+		writeProblem(w, paramProblem(r, perr))
+		return nil, "", 0, false
+	}
+	res, err := s.scenarios.Result(r.PathValue("id"))
+	if err != nil {
+		s.scenarioError(w, r, err)
+		return nil, "", 0, false
+	}
+	metric = defaultMetric(res)
+	if hasMetric {
+		metric = m
+	}
+	return res, metric, n, true
 }

@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 
 	"citytwin/datasets"
-	"citytwin/geo/crs"
 	"citytwin/ingest/importer"
 	"citytwin/ingest/raster"
 	"citytwin/twin"
@@ -64,32 +63,10 @@ func demoTerrain(city *datasets.City, dir string) (twin.Op, error) {
 	if err := raster.WriteASCFile(path, g); err != nil {
 		return twin.Op{}, err
 	}
-	tr, err := crs.For(g.CRS)
+	e, err := importer.ElevationModel(g, "demo-terrain", path)
 	if err != nil {
 		return twin.Op{}, err
 	}
-	b := g.Bounds()
-	var ring orb.Ring
-	for _, p := range []orb.Point{b.Min, {b.Max[0], b.Min[1]}, b.Max, {b.Min[0], b.Max[1]}, b.Min} {
-		q, err := tr.ToLonLat(p)
-		if err != nil {
-			return twin.Op{}, err
-		}
-		ring = append(ring, q)
-	}
-	st := g.Stats()
-	e := twin.Entity{ID: "raster:demo-terrain", Kind: importer.KindElevation, Geometry: orb.Polygon{ring},
-		Props: twin.Properties{
-			{Key: "cell_x", Value: twin.NumberValue(g.CellX)},
-			{Key: "cell_y", Value: twin.NumberValue(g.CellY)},
-			{Key: "crs", Value: twin.StringValue(g.CRS)},
-			{Key: "file", Value: twin.StringValue(path)},
-			{Key: "height_cells", Value: twin.NumberValue(float64(g.Height))},
-			{Key: "max", Value: twin.NumberValue(st.Max)},
-			{Key: "mean", Value: twin.NumberValue(st.Mean)},
-			{Key: "min", Value: twin.NumberValue(st.Min)},
-			{Key: "name", Value: twin.StringValue("Demo terrain (synthetic)")},
-			{Key: "width_cells", Value: twin.NumberValue(float64(g.Width))},
-		}}
-	return twin.Op{Type: twin.OpUpsert, Source: "demo", Entity: &e}, nil
+	e.Props = e.Props.With("name", twin.StringValue("Demo terrain (synthetic)"))
+	return twin.Op{Type: twin.OpUpsert, Source: "demo", Entity: e}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"citytwin/geo/crs"
+	georaster "citytwin/geo/raster"
 	"citytwin/ingest/raster"
 	"citytwin/twin"
 
@@ -29,18 +30,8 @@ func (r *run) raster() error {
 	if g.CRS == "" {
 		return fmt.Errorf("the grid names no coordinate reference system (no GeoKeys, no .prj): it cannot be placed")
 	}
-	t, err := crs.For(g.CRS)
-	if err != nil {
-		return err
-	}
-	b := g.Bounds()
-	var ring orb.Ring
-	for _, p := range []orb.Point{b.Min, {b.Max[0], b.Min[1]}, b.Max, {b.Min[0], b.Max[1]}, b.Min} {
-		q, err := t.ToLonLat(p)
-		if err != nil {
-			return fmt.Errorf("corner %v: %w", p, err)
-		}
-		ring = append(ring, q)
+	if _, err := crs.For(g.CRS); err != nil {
+		return err // before the grid is copied
 	}
 	file := r.path
 	if r.o.DataDir != "" {
@@ -48,9 +39,37 @@ func (r *run) raster() error {
 			return err
 		}
 	}
-	st := g.Stats()
 	name := strings.TrimSuffix(filepath.Base(r.path), filepath.Ext(r.path))
-	e := &twin.Entity{ID: twin.ID("raster:" + name), Kind: KindElevation, Geometry: orb.Polygon{ring},
+	e, err := ElevationModel(g, name, file)
+	if err != nil {
+		return err
+	}
+	e.Provenance = []twin.Provenance{{Source: "raster", Note: filepath.Base(r.path)}}
+	st := g.Stats()
+	r.sum.Records = g.Width * g.Height
+	r.sum.Detail = fmt.Sprintf("%d × %d cells of %g × %g in %s, %.1f to %.1f", g.Width, g.Height, g.CellX, g.CellY, g.CRS, st.Min, st.Max)
+	return r.apply([]twin.Op{{Type: twin.OpUpsert, Source: "raster", Entity: e}}, "raster", false)
+}
+
+// ElevationModel is the entity of an elevation grid kept in file: id
+// "raster:<name>", its outline in WGS84, its size, cell, CRS and value range,
+// and the file (where the simulations read it). The grid must name its CRS.
+func ElevationModel(g *georaster.Grid, name, file string) (*twin.Entity, error) {
+	t, err := crs.For(g.CRS)
+	if err != nil {
+		return nil, err
+	}
+	b := g.Bounds()
+	var ring orb.Ring
+	for _, p := range []orb.Point{b.Min, {b.Max[0], b.Min[1]}, b.Max, {b.Min[0], b.Max[1]}, b.Min} {
+		q, err := t.ToLonLat(p)
+		if err != nil {
+			return nil, fmt.Errorf("corner %v: %w", p, err)
+		}
+		ring = append(ring, q)
+	}
+	st := g.Stats()
+	return &twin.Entity{ID: twin.ID("raster:" + name), Kind: KindElevation, Geometry: orb.Polygon{ring},
 		Props: twin.Properties{
 			{Key: "cell_x", Value: twin.NumberValue(g.CellX)},
 			{Key: "cell_y", Value: twin.NumberValue(g.CellY)},
@@ -62,11 +81,7 @@ func (r *run) raster() error {
 			{Key: "min", Value: twin.NumberValue(st.Min)},
 			{Key: "nodata_cells", Value: twin.NumberValue(float64(st.NoData))},
 			{Key: "width_cells", Value: twin.NumberValue(float64(g.Width))},
-		},
-		Provenance: []twin.Provenance{{Source: "raster", Note: filepath.Base(r.path)}}}
-	r.sum.Records = g.Width * g.Height
-	r.sum.Detail = fmt.Sprintf("%d × %d cells of %g × %g in %s, %.1f to %.1f", g.Width, g.Height, g.CellX, g.CellY, g.CRS, st.Min, st.Max)
-	return r.apply([]twin.Op{{Type: twin.OpUpsert, Source: "raster", Entity: e}}, "raster", false)
+		}}, nil
 }
 
 // copyRaster copies a grid file, and its .prj beside it, into dir; it returns
