@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"citytwin/twin"
-	"citytwin/twin/series"
 
 	"github.com/paulmach/orb"
 )
@@ -139,18 +138,23 @@ func countsOf(ctx context.Context, snap Snapshot, area orb.Bound, hasArea bool) 
 			}
 		}
 	}
+	// A reading counts the vehicles since the one before it, so the readings
+	// after the first cover the time from the first to the last: the rate is
+	// their sum over that span. This holds whether the counter has reported
+	// for the whole window or only since the server started.
 	to := snap.At.UnixNano()
-	vals, err := snap.store.AggregateEntities(ctx, twin.Aggregate{
-		Query: twin.Query{IDs: ids}, Metric: "vehicle_count", Agg: series.Sum,
-		From: to - int64(countWindow), To: to,
-	})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]count, 0, len(vals))
-	for _, v := range vals {
-		if v.Count > 0 {
-			out = append(out, count{road: road[v.ID], sensor: v.ID, rate: v.Value / countWindow.Hours()})
+	out := make([]count, 0, len(ids))
+	for _, id := range ids {
+		pts, err := snap.store.Range(id, "vehicle_count", to-int64(countWindow), to+1)
+		if err != nil || len(pts) < 2 {
+			continue // no readings, or too few to span any time
+		}
+		sum := 0.0
+		for _, p := range pts[1:] {
+			sum += p.V
+		}
+		if span := time.Duration(pts[len(pts)-1].T - pts[0].T); span > 0 {
+			out = append(out, count{road: road[id], sensor: id, rate: sum / span.Hours()})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].sensor < out[j].sensor })

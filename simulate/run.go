@@ -64,6 +64,7 @@ type runner struct {
 	stopAfter int
 	chunks    int
 	cp        *checkpoint // the state at the last chunk boundary
+	last      Progress    // the last progress reported
 }
 
 var errStopped = fmt.Errorf("simulate: run stopped at a checkpoint")
@@ -200,7 +201,10 @@ func (r *runner) run(ctx context.Context, cp *checkpoint) (*Result, error) {
 		res.KPIs = append(res.KPIs, outs...)
 	}
 	res.Entities = mergeEntities(floodRes, trafficRes)
-	r.report(Progress{Phase: PhaseResults, SimTime: s.Horizon, Horizon: s.Horizon, Fraction: 1})
+	// The results keep the last phase's speed figures.
+	final := r.last
+	final.Phase, final.SimTime, final.Horizon, final.Fraction = PhaseResults, s.Horizon, s.Horizon, 1
+	r.report(final)
 	return res, nil
 }
 
@@ -292,6 +296,7 @@ func (r *runner) advance(ctx context.Context, phase string, done float64, step f
 }
 
 func (r *runner) report(p Progress) {
+	r.last = p
 	if r.progress != nil {
 		r.progress(p)
 	}

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/gob"
+	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -243,5 +246,69 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 	}
 	if !bytes.Equal(encode(t, got), encode(t, want)) {
 		t.Fatal("the resumed run differs from the uninterrupted one")
+	}
+}
+
+// With traffic counters in the twin the demand is scaled to them: counters
+// that saw twice the flows of the uncalibrated model give a scale of 2. The
+// counters began reporting a quarter of an hour before the fork (a server
+// that just started): the rate is taken over the time they cover.
+func TestCalibrationToCounters(t *testing.T) {
+	cfg := datasets.Demo()
+	cfg.Buildings, cfg.Sensors, cfg.Vehicles, cfg.Buses, cfg.Routes = 600, 80, 0, 0, 0
+	city, err := datasets.Generate(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc := twin.DefaultConfig()
+	tc.Retention = 0
+	store, err := twin.New(tc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := city.Load(context.Background(), store, nil); err != nil {
+		t.Fatal(err)
+	}
+	m := newManager(t, store, "")
+	spec := simulate.DefaultSpec()
+	spec.Horizon = 1800
+	_, plain := run(t, m, spec)
+	if got := plain.Notes[len(plain.Notes)-1]; !strings.Contains(got, "uncalibrated") {
+		t.Fatalf("notes %v", plain.Notes)
+	}
+	// The flows the calibration run sees: the baseline's mean over its second
+	// half (the same model, demand and seed).
+	var obs []twin.Observation
+	counted := 0
+	for _, s := range city.Sensors {
+		if s.Type != datasets.Traffic || s.Road < 0 {
+			continue
+		}
+		e, ok := plain.Entity(datasets.RoadID(s.Road))
+		if !ok {
+			continue
+		}
+		flow := e.Series[0].Baseline // veh/h in samples ending at 300, 600, … 1800 s
+		f := (flow[3] + flow[4] + flow[5]) / 3
+		if f <= 0 {
+			continue
+		}
+		counted++
+		id := s.ID
+		for i := 0; i <= 15; i++ { // a reading a minute for the last 15 minutes
+			at := cityNow.Add(time.Duration(i-15) * time.Minute)
+			obs = append(obs, twin.Observation{ID: id, Metric: "vehicle_count", T: at.UnixNano(), V: 2 * f / 60})
+		}
+	}
+	if counted < 3 {
+		t.Fatalf("only %d counters beside roads with traffic", counted)
+	}
+	if _, err := store.Apply(twin.Op{Type: twin.OpObserve, T: cityNow.Add(-time.Second).UnixNano(), Observations: obs}); err != nil {
+		t.Fatal(err)
+	}
+	_, cal := run(t, m, spec)
+	want := fmt.Sprintf("demand calibrated on %d traffic counters: scale 2.000", counted)
+	if !slices.Contains(cal.Notes, want) {
+		t.Fatalf("notes %v; want %q", cal.Notes, want)
 	}
 }
