@@ -209,7 +209,7 @@ func newState(sym *symbols, kinds *symbols, e *Entity, from int64, version uint3
 		s.pt, s.flags = g, flagPoint
 	case nil:
 	default:
-		if !emptyGeometry(g) { // an empty geometry places nothing: keep none
+		if !EmptyGeometry(g) { // an empty geometry places nothing: keep none
 			s.geom = g
 		}
 	}
@@ -231,8 +231,8 @@ func (s *state) entityWith(st *Store, id ID, props Properties) Entity {
 		ID:        id,
 		Kind:      Kind(st.kinds.name(uint32(s.kind))),
 		Geometry:  s.geometry(),
-		Height:    widen(s.height),
-		MinHeight: widen(s.minH),
+		Height:    Widen(s.height),
+		MinHeight: Widen(s.minH),
 		Levels:    int(s.levels),
 		Props:     expandPropsInto(props, st.sym, s.props),
 		Version:   uint64(s.version),
@@ -287,9 +287,11 @@ func sameExtra(a, b *extra) bool {
 	return true
 }
 
-// widen returns the float64 with the shortest decimal form that reads back as
-// f: a height stored as float32 34.9 comes back as 34.9, not 34.900002.
-func widen(f float32) float64 {
+// Widen returns the float64 with the shortest decimal form that reads back as
+// f: a height stored as float32 34.9 comes back as 34.9, not 34.900002. The
+// twin keeps heights as float32; followers of its ops that rebuild its
+// versions (the history sink) widen the same way.
+func Widen(f float32) float64 {
 	if f == 0 || f == float32(int32(f)) {
 		return float64(f)
 	}

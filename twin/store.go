@@ -320,7 +320,7 @@ func (s *Store) cellOf(slot uint32, p orb.Point) uint64 {
 // anchor is the point that stands for a geometry in the H3 index: the point itself,
 // or the centre of its bound.
 func anchor(g orb.Geometry) (orb.Point, bool) {
-	if g == nil || emptyGeometry(g) {
+	if g == nil || EmptyGeometry(g) {
 		return orb.Point{}, false
 	}
 	if p, ok := g.(orb.Point); ok {
@@ -329,7 +329,9 @@ func anchor(g orb.Geometry) (orb.Point, bool) {
 	return g.Bound().Center(), true
 }
 
-func emptyGeometry(g orb.Geometry) bool {
+// EmptyGeometry reports whether g has no points: the twin keeps no place for
+// an entity with such a geometry.
+func EmptyGeometry(g orb.Geometry) bool {
 	switch g := g.(type) {
 	case orb.MultiPoint:
 		return len(g) == 0

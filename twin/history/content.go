@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"strconv"
 	"time"
 
 	"citytwin/twin"
@@ -38,50 +37,17 @@ func contentOf(e *twin.Entity) content {
 	c := content{
 		kind:       e.Kind,
 		geom:       e.Geometry,
-		height:     widen(float32(e.Height)),
-		minHeight:  widen(float32(e.MinHeight)),
+		height:     twin.Widen(float32(e.Height)),
+		minHeight:  twin.Widen(float32(e.MinHeight)),
 		levels:     int(int16(e.Levels)),
 		props:      e.Props,
 		links:      e.Links,
 		provenance: e.Provenance,
 	}
-	if c.geom != nil && emptyGeometry(c.geom) {
+	if c.geom != nil && twin.EmptyGeometry(c.geom) {
 		c.geom = nil
 	}
 	return c
-}
-
-// widen is the twin's: the float64 with the shortest decimal form that reads
-// back as f.
-func widen(f float32) float64 {
-	if f == 0 || f == float32(int32(f)) {
-		return float64(f)
-	}
-	v, err := strconv.ParseFloat(strconv.FormatFloat(float64(f), 'g', -1, 32), 64)
-	if err != nil {
-		return float64(f)
-	}
-	return v
-}
-
-func emptyGeometry(g orb.Geometry) bool {
-	switch g := g.(type) {
-	case orb.MultiPoint:
-		return len(g) == 0
-	case orb.LineString:
-		return len(g) == 0
-	case orb.MultiLineString:
-		return len(g) == 0
-	case orb.Ring:
-		return len(g) == 0
-	case orb.Polygon:
-		return len(g) == 0 || len(g[0]) == 0
-	case orb.MultiPolygon:
-		return len(g) == 0
-	case orb.Collection:
-		return len(g) == 0
-	}
-	return false
 }
 
 // hash is a digest of everything the version says.
