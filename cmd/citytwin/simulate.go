@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -44,7 +45,9 @@ Examples:
 
 func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("simulate", simulateHelp, stderr)
-	sf := addStoreFlags(fs)
+	data := fs.String("data", "", "the data directory of a twin to fork (a server must not be running on it)")
+	// The twin opens with the defaults of serve; only --data is the user's.
+	sf := addStoreFlags(flag.NewFlagSet("store", flag.ContinueOnError))
 	demo := fs.Bool("demo", false, "fork the synthetic demo city (seed --seed) instead of a data directory")
 	model := fs.String("model", "traffic", "traffic, flood or flood+traffic (the flood closes the roads it makes impassable)")
 	horizon := fs.Duration("horizon", time.Hour, "how far to project")
@@ -59,6 +62,7 @@ func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	*sf.data = *data
 	if fs.NArg() > 1 || (*demo && *sf.data != "") || (!*demo && *sf.data == "") {
 		fs.Usage()
 		return errUsage
