@@ -5,7 +5,7 @@
 // storeys and the live points are drawn with depth.
 
 import { COORDINATE_SYSTEM } from "@deck.gl/core";
-import { ScatterplotLayer, PolygonLayer } from "@deck.gl/layers";
+import { ScatterplotLayer, PolygonLayer, PathLayer } from "@deck.gl/layers";
 import { MVTLayer, H3HexagonLayer } from "@deck.gl/geo-layers";
 import { DataFilterExtension } from "@deck.gl/extensions";
 import { MVTLoader } from "@loaders.gl/mvt";
@@ -73,6 +73,18 @@ export function buildLayers(app) {
       parameters: GROUND,
     }));
   }
+  const sc = app.scenarios;
+  if (sc && sc.result && sc.result.cells.length) {
+    // The scenario against the baseline per H3 cell, on a diverging ramp.
+    const r = sc.result;
+    out.push(new H3HexagonLayer({
+      id: "scenario-diff", data: r.cells, extruded: false, opacity: 0.6, visible: sc.showDiff,
+      getHexagon: (c) => c.cell,
+      getFillColor: (c) => pal.divergingColor(c.diff / (r.max || 1)),
+      updateTriggers: { getFillColor: r.version },
+      parameters: GROUND,
+    }));
+  }
   {
     const byCongestion = s.roadColour === "congestion";
     out.push(new MVTLayer({
@@ -130,6 +142,7 @@ export function buildLayers(app) {
       highlightedObjectIndex: app.selectedLayer === "storeys" ? app.storeys.findIndex((d) => d.id === s.selected) : -1,
     }));
   }
+  if (sc) out.push(...interventionLayers(sc));
   const pts = app.points;
   if (pts.length && app.stream.frame) {
     const sel = app.selectedLayer === "live" ? pts.index(app.stream.slotOfId.get(s.selected) ?? -1) : -1;
@@ -143,6 +156,31 @@ export function buildLayers(app) {
       extensions: [filter], filterRange: [0.5, 1.5],
       highlightColor: [...pal.SELECTED, 255], highlightedObjectIndex: sel,
       parameters: { depthCompare: "less-equal" },
+    }));
+  }
+  return out;
+}
+
+// interventionLayers draws the scenario being built: rain areas, and the area
+// being drawn with its points.
+function interventionLayers(sc) {
+  const areas = sc.interventions.filter((iv) => iv.type === "rain");
+  const out = [];
+  if (areas.length) {
+    out.push(new PolygonLayer({
+      id: "scenario-areas", data: areas, getPolygon: (iv) => iv.area.coordinates[0],
+      getFillColor: pal.RAIN_FILL, getLineColor: pal.RAIN_LINE, lineWidthMinPixels: 2,
+      updateTriggers: { getPolygon: sc.version }, parameters: GROUND,
+    }));
+  }
+  if (sc.draft.length) {
+    out.push(new PathLayer({
+      id: "scenario-draft", data: [sc.draft.length > 2 ? [...sc.draft, sc.draft[0]] : sc.draft], getPath: (p) => p,
+      getColor: pal.RAIN_LINE, widthUnits: "pixels", getWidth: 2, updateTriggers: { getPath: sc.version }, parameters: GROUND,
+    }));
+    out.push(new ScatterplotLayer({
+      id: "scenario-draft-points", data: sc.draft, getPosition: (p) => p, radiusUnits: "pixels", getRadius: 5,
+      getFillColor: pal.RAIN_LINE, updateTriggers: { getPosition: sc.version }, parameters: GROUND,
     }));
   }
   return out;

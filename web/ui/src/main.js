@@ -143,6 +143,8 @@ class App {
       alerts: (fs) => this.alerts.setAlerts(fs),
       alert: (f) => this.alerts.alert(f),
       fence: (evs) => this.alerts.fence(evs),
+      scenarios: (l) => this.scenarios?.setAll(l),
+      scenario: (sc) => this.scenarios?.update(sc, true),
       error: (m) => this.toast(`stream: ${m.message}`),
     };
   }
@@ -379,8 +381,9 @@ class App {
     el.addEventListener("click", (e) => {
       if (!down || Math.hypot(e.clientX - down[0], e.clientY - down[1]) > 4) return;
       const r = el.getBoundingClientRect();
-      const info = this.deck.pickObject({ x: e.clientX - r.left, y: e.clientY - r.top, radius: 3 });
-      this.click(info || {});
+      const x = e.clientX - r.left, y = e.clientY - r.top;
+      const info = this.deck.pickObject({ x, y, radius: 3 });
+      this.click(info || {}, this.deck.getViewports()[0]?.unproject([x, y]));
     });
   }
 
@@ -411,8 +414,10 @@ class App {
     return { text: `${o.name ? o.name + "\n" : ""}${o.id}\n${o.kind || ""}` };
   }
 
-  click(info) {
+  // click: lngLat is where on the ground (for drawing interventions).
+  click(info, lngLat) {
     const o = this.objectAt(info);
+    if (this.scenarios.mapClick(o, lngLat)) return;
     if (!o) {
       if (!info.layer) this.select(null);
       return;
@@ -421,7 +426,6 @@ class App {
       this.showCell(o);
       return;
     }
-    if (o.layer === "roads" && $("scenario-new").open) this.scenarios.closeRoad(o.id);
     this.select(o.id, o.layer, false);
   }
 

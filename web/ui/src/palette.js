@@ -72,6 +72,17 @@ export function heatColor(t, alpha = 190) {
   return [c[0], c[1], c[2], alpha];
 }
 
+// The difference ramp (blue → grey → red) for t in -1..1: less, the same, more.
+export function divergingColor(t, alpha = 200) {
+  const u = clamp01((t + 1) / 2);
+  const c = u < 0.5 ? lerp3([40, 110, 240], [80, 150, 235], [150, 155, 165], u * 2) : lerp3([150, 155, 165], [245, 150, 60], [240, 50, 50], (u - 0.5) * 2);
+  return [c[0], c[1], c[2], alpha];
+}
+
+// Rain areas drawn for a scenario.
+export const RAIN_FILL = [70, 140, 255, 70];
+export const RAIN_LINE = [120, 180, 255, 255];
+
 // The reading ramp (green → yellow → red), for sensors and buildings by metric.
 export function readingColor(t) {
   return lerp3([40, 200, 100], [250, 220, 50], [240, 50, 50], clamp01(t));

@@ -65,6 +65,12 @@ export function renderLegend(app) {
     rows.push(el("div", { class: "legend-row" }, `Heatmap: ${s.agg} ${s.metric} per H3 cell (res ${app.h3 ? app.h3.res : s.res})`),
       el("div", { class: "ramp", style: `background:${rampCSS((t) => pal.heatColor(t))}` }), scale(d[0], d[1]));
   }
+  const r = app.scenarios?.result;
+  if (r && app.scenarios.showDiff) {
+    rows.push(el("div", { class: "legend-row" }, `Scenario − baseline: ${r.metric} per H3 cell (res 9)`),
+      el("div", { class: "ramp", style: `background:${rampCSS((t) => pal.divergingColor(2 * t - 1))}` }),
+      r.max ? scale(-r.max, r.max) : el("div", { class: "legend-row muted" }, "no cell changed"));
+  }
   $("legend").replaceChildren(...rows);
 }
 

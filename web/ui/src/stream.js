@@ -39,6 +39,7 @@ export class StreamClient {
     this.state = "connecting";
     this.stats = { frames: 0, applyMs: 0, lastApplyMs: 0 };
     this.pendingSeeks = 0; // seeks and lives sent whose snapshot has not come
+    this.scenarios = false; // whether to follow the scenarios' progress
   }
 
   connect() {
@@ -90,6 +91,13 @@ export class StreamClient {
     this.send({ type: "live" });
   }
 
+  // watchScenarios asks for the scenarios' progress, now and after a reconnect.
+  watchScenarios() {
+    if (this.scenarios) return;
+    this.scenarios = true;
+    this.send({ type: "scenarios" });
+  }
+
   entity(slot) {
     return { id: this.ids[slot], kind: this.kinds[slot] };
   }
@@ -105,6 +113,7 @@ export class StreamClient {
         if (this.sub) this.send({ type: "subscribe", ...this.sub });
         this.send({ type: "alerts" });
         this.send({ type: "fences", after: this.fenceSeq });
+        if (this.scenarios) this.send({ type: "scenarios" });
         break;
       case "snapshot":
         if (this.pendingSeeks > 0) this.pendingSeeks--;
@@ -143,6 +152,12 @@ export class StreamClient {
       case "fence":
         for (const e of m.events || []) this.fenceSeq = Math.max(this.fenceSeq, e.seq);
         this.on.fence?.(m.events || []);
+        break;
+      case "scenarios":
+        this.on.scenarios?.(m.scenarios || []);
+        break;
+      case "scenario":
+        this.on.scenario?.(m.scenario);
         break;
       case "error":
         if (m.field === "at" || m.field === "speed") this.pendingSeeks = Math.max(0, this.pendingSeeks - 1);
