@@ -80,15 +80,21 @@ func (s *Server) postScenario(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getScenario(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	s.answerScenario(w, r, s.scenarios.Get)
+}
+
+// answerScenario answers a request without parameters with what op does to
+// the scenario of the path.
+func (s *Server) answerScenario(w http.ResponseWriter, r *http.Request, op func(id string) (simulate.Info, error)) {
 	if !noParams(w, r) {
 		return
 	}
-	info, err := s.scenarios.Get(r.PathValue("id"))
+	info, err := op(r.PathValue("id"))
 	if err != nil {
 		s.scenarioError(w, r, err)
 		return
 	}
-	w.Header().Set("Cache-Control", "no-store")
 	s.writeJSON(w, r, ContentTypeJSON, info)
 }
 
@@ -133,15 +139,7 @@ func (s *Server) runScenario(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) cancelScenario(w http.ResponseWriter, r *http.Request) {
-	if !noParams(w, r) {
-		return
-	}
-	info, err := s.scenarios.Cancel(r.PathValue("id"))
-	if err != nil {
-		s.scenarioError(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, ContentTypeJSON, info)
+	s.answerScenario(w, r, s.scenarios.Cancel)
 }
 
 // scenarioResults are the KPIs, curves and notes of a finished run.
@@ -176,7 +174,7 @@ type entityDiff struct {
 // compareScenario pairs the runs: the KPIs and the entities whose metric
 // changed most (?metric=delay&limit=20, by |diff|).
 func (s *Server) compareScenario(w http.ResponseWriter, r *http.Request) {
-	res, metric, limit, ok := s.metricQuery(w, r, intParam{"limit", 20, 1, 10000, "want 1 to 10000"})
+	res, metric, limit, ok := s.metricQuery(w, r, intParam{"limit", 20, 1, 10000})
 	if !ok {
 		return
 	}
@@ -266,7 +264,7 @@ func (s *Server) scenarioEntity(w http.ResponseWriter, r *http.Request) {
 // scenarioH3 aggregates an entity metric (or the flood depth field, metric
 // depth) per H3 cell: ?metric=delay&res=9, JSON for deck.gl's H3HexagonLayer.
 func (s *Server) scenarioH3(w http.ResponseWriter, r *http.Request) {
-	res, metric, h3res, ok := s.metricQuery(w, r, intParam{"res", 9, 0, 15, "want an H3 resolution 0 to 15"})
+	res, metric, h3res, ok := s.metricQuery(w, r, intParam{"res", 9, 0, 15})
 	if !ok {
 		return
 	}
@@ -380,7 +378,6 @@ func queryValues(r *http.Request, names ...string) (url.Values, *ParamError) {
 type intParam struct {
 	name          string
 	def, min, max int
-	want          string
 }
 
 // metricQuery reads ?metric= and one integer parameter (checked before the
@@ -394,15 +391,13 @@ func (s *Server) metricQuery(w http.ResponseWriter, r *http.Request, p intParam)
 		return nil, "", 0, false
 	}
 	n = p.def
-	if x, has, perr := single(v, p.name); perr != nil {
+	x, has, perr := single(v, p.name)
+	if perr == nil && has {
+		n, perr = parseInt(p.name, x, p.min, p.max)
+	}
+	if perr != nil {
 		writeProblem(w, paramProblem(r, perr))
 		return nil, "", 0, false
-	} else if has {
-		var err error
-		if n, err = strconv.Atoi(x); err != nil || n < p.min || n > p.max {
-			writeProblem(w, paramProblem(r, paramErrorf(p.name, "%q: %s", clip(x), p.want)))
-			return nil, "", 0, false
-		}
 	}
 	m, hasMetric, perr := single(v, "metric")
 	if perr != nil {
