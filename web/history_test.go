@@ -3,8 +3,6 @@ package web
 import (
 	"bytes"
 	"context"
-	crand "crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,62 +11,16 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"citytwin/twin"
 	"citytwin/twin/history"
+	"citytwin/twin/history/historytest"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 )
-
-// historyDSN returns the DSN of a fresh database citytwin_web_<random>, dropped
-// after t. Without CITYTWIN_TEST_POSTGRES the test is skipped, unless CI=true.
-func historyDSN(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("CITYTWIN_TEST_POSTGRES")
-	if base == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CITYTWIN_TEST_POSTGRES is not set")
-		}
-		t.Skip("CITYTWIN_TEST_POSTGRES is not set")
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("CITYTWIN_TEST_POSTGRES: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	admin, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connect %s: %v", u.Redacted(), err)
-	}
-	defer admin.Close(context.Background())
-	var b [6]byte
-	crand.Read(b[:])
-	name := "citytwin_web_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		admin, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-			return
-		}
-		defer admin.Close(context.Background())
-		if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
-	u.Path = "/" + name
-	return u.String()
-}
 
 // *history.Reader is the reader citytwin serve hands the API.
 var _ HistoryReader = (*history.Reader)(nil)
@@ -150,7 +102,7 @@ func historyOps() [][]twin.Op {
 // history. empty serves a twin that holds nothing, with the same reader; bare
 // serves live's twin without the reader.
 func historyServers(t *testing.T) (live, full, empty, bare http.Handler, cut int64) {
-	dsn := historyDSN(t)
+	dsn := historytest.DSN(t, "citytwin_web")
 	ctx := context.Background()
 	fullStore, err := twin.New(twin.Config{Retention: 0, GridMetres: 250, RefLat: 60, FeedSize: 4096})
 	if err != nil {
