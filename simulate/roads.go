@@ -126,9 +126,6 @@ func roadsOf(ents []twin.Entity) (*Roads, int, error) {
 // Links are the model's links of a road (empty when it is not in the network).
 func (r *Roads) Links(id twin.ID) []int { return r.link[id] }
 
-// Road is the road of link i.
-func (r *Roads) Road(i int) twin.ID { return twin.ID(r.Net.Links[i].Road) }
-
 // lineLength is the great-circle length of a line, metres.
 func lineLength(l orb.LineString) float64 {
 	d := 0.0

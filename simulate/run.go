@@ -101,15 +101,15 @@ func (r *runner) run(ctx context.Context, cp *checkpoint) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
+		cellUpdates := floodSteps(base, scen)
 		if err := r.advance(ctx, PhaseFlood, done, func(t float64) (float64, error) {
 			for _, m := range []*flood.Model{base, scen} {
 				if err := m.Run(ctx, t, nil); err != nil {
 					return 0, err
 				}
 			}
-			w, h := base.Size()
-			return float64(w * h), nil
-		}, func() float64 { return base.Time() }, func() error {
+			return cellUpdates(), nil
+		}, base.Time, func() error {
 			var err error
 			if cp.FloodBase, err = base.State().MarshalBinary(); err != nil {
 				return err
@@ -117,7 +117,7 @@ func (r *runner) run(ctx context.Context, cp *checkpoint) (*Result, error) {
 			cp.FloodScen, err = scen.State().MarshalBinary()
 			cp.Phase = PhaseFlood
 			return err
-		}, floodSteps(base, scen)); err != nil {
+		}); err != nil {
 			return nil, err
 		}
 		bo, err := outcomeOf(base)
@@ -185,7 +185,7 @@ func (r *runner) run(ctx context.Context, cp *checkpoint) (*Result, error) {
 			cp.Phase = PhaseTraffic
 			cp.TrafficBase, cp.TrafficScen = base.State(), scen.State()
 			return nil
-		}, nil); err != nil {
+		}); err != nil {
 			return nil, err
 		}
 		res.KPIs = append(res.KPIs, trafficKPIs(base, scen)...)
@@ -253,9 +253,9 @@ func (r *runner) floodModels(fs *floodSetup, cp *checkpoint) (base, scen *flood.
 }
 
 // advance runs a phase chunk by chunk to the horizon: step(t) runs the models
-// to t and returns the updates done (or counted() does), now() is the
+// to t and returns the updates it did, now() is the
 // models' time; after every chunk it reports progress and checkpoints.
-func (r *runner) advance(ctx context.Context, phase string, done float64, step func(t float64) (float64, error), now func() float64, snap func() error, counted func() float64) error {
+func (r *runner) advance(ctx context.Context, phase string, done float64, step func(t float64) (float64, error), now func() float64, snap func() error) error {
 	s := r.spec
 	start := time.Now()
 	t0 := now()
@@ -268,9 +268,6 @@ func (r *runner) advance(ctx context.Context, phase string, done float64, step f
 		n, err := step(t)
 		if err != nil {
 			return err
-		}
-		if counted != nil {
-			n = counted()
 		}
 		updates += n
 		wall := math.Max(time.Since(start).Seconds(), 1e-9)
