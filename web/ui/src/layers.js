@@ -43,7 +43,13 @@ export function buildLayers(app) {
   const s = app.state;
   const on = s.layers;
   const out = [];
-  const common = { extent: app.extent, maxZoom: 16, loaders: [MVTLoader], loadOptions: LOAD_OPTIONS, uniqueIdProperty: "id" };
+  // maxRequests: 0 asks for every tile in view at once (the browser still
+  // keeps to its connections); throttled, each batch waited for a frame.
+  const common = { extent: app.extent, maxZoom: 16, maxRequests: 0, loaders: [MVTLoader], loadOptions: LOAD_OPTIONS, uniqueIdProperty: "id" };
+  // Until the first picture is complete, the tile layers load without being
+  // drawn (App.holding).
+  const hold = app.holding();
+  if (!app.sized()) return out;
 
   // Land use, water and the heatmap come after the first meaningful paint
   // (buildings, roads, live points): they are context, and on a slow machine
@@ -87,8 +93,7 @@ export function buildLayers(app) {
   }
   {
     const byCongestion = s.roadColour === "congestion";
-    out.push(new MVTLayer({
-      ...common, id: "roads", data: tiles("roads"), minZoom: 12, maxZoom: 15, pickable: true, visible: on.roads,
+    const style = {
       lineWidthUnits: "meters", lineWidthMinPixels: 1.5, lineCapRounded: true, lineJointRounded: true,
       getLineColor: (f) => {
         const p = f.properties;
@@ -98,16 +103,19 @@ export function buildLayers(app) {
       getLineWidth: (f) => pal.roadWidth(f.properties.class),
       updateTriggers: { getLineColor: [s.roadColour] },
       highlightColor: [...pal.SELECTED, 255],
-      highlightedFeatureId: app.selectedLayer === "roads" ? s.selected : null,
       parameters: GROUND,
+    };
+    out.push(new MVTLayer({
+      ...common, ...style, id: "roads", data: tiles("roads"), minZoom: 12, maxZoom: 15, pickable: true, visible: on.roads && !hold,
+      highlightedFeatureId: app.selectedLayer === "roads" ? s.selected : null,
+      onViewportLoad: () => app.tilesLoaded("roads"),
     }));
   }
   {
     const mode = s.buildingColour;
     const vals = app.buildingValues;
     const withStoreys = app.storeyBuildings;
-    out.push(new MVTLayer({
-      ...common, id: "buildings", data: tiles("buildings"), minZoom: 13, pickable: true, visible: on.buildings,
+    const style = {
       extruded: true, stroked: false,
       getElevation: (f) => f.properties.height ?? 3 * (f.properties.levels || 3),
       getFillColor: (f) => {
@@ -127,6 +135,9 @@ export function buildLayers(app) {
       updateTriggers: { getFillColor: [mode, vals.version, app.storeyVersion, on.storeys] },
       material: { ambient: 0.45, diffuse: 0.55, shininess: 24, specularColor: [50, 55, 70] },
       highlightColor: [...pal.SELECTED, 255],
+    };
+    out.push(new MVTLayer({
+      ...common, ...style, id: "buildings", data: tiles("buildings"), minZoom: 13, pickable: true, visible: on.buildings && !hold,
       highlightedFeatureId: app.selectedLayer === "buildings" ? s.selected : null,
       onViewportLoad: () => app.tilesLoaded("buildings"),
     }));

@@ -19,6 +19,7 @@ import { installProbe } from "./probe.js";
 
 const $ = (id) => document.getElementById(id);
 const STREAM_KINDS = ["vehicle", "sensor", "stop"];
+const HOLD_MS = 4000;
 
 class App {
   constructor() {
@@ -50,7 +51,7 @@ class App {
     this.selectedLayer = null;
     this.extent = null;
     this.metrics = new Set();
-    this.loaded = new Set(); // layers whose first tiles have arrived
+    this.loaded = new Set(); // layers whose tiles in view have all arrived
     this.frameCount = 0;
     this.firstPaint = null;
     this.alerts = new panels.AlertList(this);
@@ -86,6 +87,7 @@ class App {
         this.viewChanged();
       },
       onAfterRender: () => this.afterRender(),
+      onResize: () => this.invalidate(),
       onError: (err) => this.toast(`render: ${err.message || err}`),
     });
     this.marks.deck = performance.now();
@@ -104,6 +106,7 @@ class App {
     setInterval(() => this.state.layers.h3 && this.refreshH3(), 5000);
     setInterval(() => this.state.buildingColour === "metric" && this.refreshBuildingValues(), 5000);
     if (this.state.selected) this.select(this.state.selected, null, false);
+    setTimeout(() => this.invalidate(), HOLD_MS);
     this.invalidate();
   }
 
@@ -230,19 +233,54 @@ class App {
     this.rafPending = true;
     requestAnimationFrame(() => {
       this.rafPending = false;
-      if (this.deck) this.deck.setProps({ layers: buildLayers(this) });
+      if (!this.deck) return;
+      // drawsWhole: whether the layers given now draw the whole first
+      // picture (holding).
+      this.drawsWhole = !this.holding();
+      this.deck.setProps({ layers: buildLayers(this) });
     });
   }
 
   afterRender() {
     this.frameCount++;
     this.marks.firstRender ??= performance.now();
-    if (this.firstPaint == null && this.loaded.has("buildings") && this.points.length > 0) {
-      this.firstPaint = performance.now();
-      performance.mark("citytwin-first-paint");
-      document.body.dataset.ready = "true";
-      this.invalidate(); // now the context layers (layers.js)
+    if (this.firstPaint == null && this.drawsWhole && !this.painting) {
+      // The frame is issued. The task after it runs once the browser has
+      // committed the frame; without a GPU that commit reads the canvas back,
+      // so it waits until the renderer has drawn every pixel.
+      this.painting = true;
+      this.marks.issued = performance.now();
+      setTimeout(() => {
+        this.firstPaint = performance.now();
+        performance.mark("citytwin-first-paint");
+        document.body.dataset.ready = "true";
+        this.invalidate(); // now the context layers (layers.js)
+      });
     }
+  }
+
+  // sized: whether deck.gl knows the canvas's size. It learns it from a
+  // resize observer, after its first frame; a tile layer made before then
+  // would ask for the tiles of a 300 × 150 canvas, and the rest only a frame
+  // (most of a second, without a GPU) later.
+  sized() {
+    const m = $("map");
+    return this.deck.width === m.clientWidth && this.deck.height === m.clientHeight;
+  }
+
+  // holding: whether the first picture is still being gathered. Until the
+  // buildings and roads in view and the live points are all in, the layers
+  // load but are not drawn: a software renderer spends most of a second on
+  // every frame, and drawing each tile as it arrives would cost one such
+  // frame per tile. After HOLD_MS the page shows whatever it has.
+  holding() {
+    if (this.firstPaint != null) return false;
+    const ready = this.loaded.has("buildings") && this.loaded.has("roads") && this.points.length > 0;
+    if (ready || performance.now() > HOLD_MS) {
+      this.marks.ready ??= performance.now();
+      return false;
+    }
+    return true;
   }
 
   tilesLoaded(layer) {
@@ -491,14 +529,15 @@ class App {
 
 // softwareGL says whether WebGL 2 runs only on a software renderer.
 function softwareGL() {
+  // Chromium hands out SwiftShader even to failIfMajorPerformanceCaveat, so
+  // ask the renderer's name (Firefox and Chromium both answer it).
   try {
-    const c = document.createElement("canvas");
-    const fast = c.getContext("webgl2", { failIfMajorPerformanceCaveat: true });
-    if (fast) {
-      fast.getExtension("WEBGL_lose_context")?.loseContext();
-      return false;
-    }
-    return true;
+    const gl = document.createElement("canvas").getContext("webgl2");
+    if (!gl) return true;
+    const info = gl.getExtension("WEBGL_debug_renderer_info");
+    const name = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+    gl.getExtension("WEBGL_lose_context")?.loseContext();
+    return /swiftshader|llvmpipe|softpipe|software|basic render/i.test(name);
   } catch {
     return true;
   }
