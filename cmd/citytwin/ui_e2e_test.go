@@ -566,6 +566,12 @@ func TestUICommandCentre(t *testing.T) {
 		if eval[bool](t, p, `!document.getElementById("drill").hidden`) {
 			t.Error("closing a road opened its drill-down")
 		}
+		// The closed road is marked on the map, in the closure's red.
+		p.waitFor(t, "the closed road marked", `__ct.app.deck.props.layers.some(l => l.id === "scenario-marked" && l.props.data.length === 1)`, 10*time.Second)
+		p.settle(t)
+		if red := near(p.screenshot(t), [3]float64{255, 59, 48}, 50); red < 30 {
+			t.Errorf("the closed road is marked by %d red pixels", red)
+		}
 
 		p.do(t,
 			chromedp.SetValue(`#scenario-form [name=model]`, "traffic"),
@@ -590,6 +596,34 @@ func TestUICommandCentre(t *testing.T) {
 		}
 		if !strings.Contains(eval[string](t, p, `document.getElementById("legend").textContent`), "Scenario − baseline") {
 			t.Error("the legend has no entry for the difference layer")
+		}
+		// The KPIs over time: a chart per curve, with both lines drawn.
+		curves := eval[[]string](t, p, `[...document.querySelectorAll("#scenario-curves canvas")].map(c => c.dataset.name)`)
+		inked := eval[int](t, p, `[...document.querySelectorAll("#scenario-curves canvas")].filter(c => {
+			const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+			let amber = 0, grey = 0;
+			for (let i = 0; i < d.length; i += 4) {
+				if (d[i + 3] < 128) continue;
+				if (d[i] > 200 && d[i + 1] > 140 && d[i + 1] < 220 && d[i + 2] < 120) amber++;
+				if (Math.abs(d[i] - 136) < 30 && Math.abs(d[i + 2] - 170) < 30) grey++;
+			}
+			return amber > 20 && grey > 20;
+		}).length`)
+		t.Logf("KPI charts: %v, %d with both lines", curves, inked)
+		if len(curves) == 0 || inked != len(curves) {
+			t.Errorf("KPI charts %v, %d with both the baseline and the scenario drawn", curves, inked)
+		}
+		// Hovering a cell of the difference layer tells its numbers.
+		tip := eval[string](t, p, `(() => {
+			const app = __ct.app, w = app.deck.width, h = app.deck.height;
+			for (let gy = 0.2; gy <= 0.8; gy += 0.02) for (let gx = 0.25; gx <= 0.7; gx += 0.02) {
+				const info = app.deck.pickObject({ x: gx * w, y: gy * h, layerIds: ["scenario-diff"] });
+				if (info && info.object) return app.tooltip(info).text;
+			}
+			return "";
+		})()`)
+		if !strings.Contains(tip, "baseline") || !strings.Contains(tip, "difference") {
+			t.Errorf("the difference layer's tooltip: %q", tip)
 		}
 
 		// The difference layer draws: the screen with it against without.

@@ -5,7 +5,7 @@
 // storeys and the live points are drawn with depth.
 
 import { COORDINATE_SYSTEM } from "@deck.gl/core";
-import { ScatterplotLayer, PolygonLayer, PathLayer } from "@deck.gl/layers";
+import { ScatterplotLayer, PolygonLayer, PathLayer, GeoJsonLayer } from "@deck.gl/layers";
 import { MVTLayer, H3HexagonLayer } from "@deck.gl/geo-layers";
 import { DataFilterExtension } from "@deck.gl/extensions";
 import { MVTLoader } from "@loaders.gl/mvt";
@@ -84,7 +84,7 @@ export function buildLayers(app) {
     // The scenario against the baseline per H3 cell, on a diverging ramp.
     const r = sc.result;
     out.push(new H3HexagonLayer({
-      id: "scenario-diff", data: r.cells, extruded: false, opacity: 0.6, visible: sc.showDiff,
+      id: "scenario-diff", data: r.cells, extruded: false, opacity: 0.6, visible: sc.showDiff, pickable: true,
       getHexagon: (c) => c.cell,
       getFillColor: (c) => pal.divergingColor(c.diff / (r.max || 1)),
       updateTriggers: { getFillColor: r.version },
@@ -177,6 +177,22 @@ export function buildLayers(app) {
 function interventionLayers(sc) {
   const areas = sc.interventions.filter((iv) => iv.type === "rain");
   const out = [];
+  // The roads closed and substations cut, marked where they are.
+  const marked = sc.interventions.filter((iv) => iv.id && sc.shapes.has(iv.id)).map((iv) => ({ type: "Feature", geometry: sc.shapes.get(iv.id), properties: { id: iv.id } }));
+  if (marked.length) {
+    out.push(new GeoJsonLayer({
+      id: "scenario-marked", data: marked, stroked: true, filled: true, pointType: "circle",
+      getLineColor: pal.CUT, getFillColor: pal.CUT, lineWidthUnits: "pixels", getLineWidth: 6, getPointRadius: 9, pointRadiusUnits: "pixels",
+      updateTriggers: { getLineColor: sc.version }, parameters: { depthCompare: "always" },
+    }));
+  }
+  if (sc.mode === "cut" && sc.substations.length) {
+    out.push(new GeoJsonLayer({
+      id: "scenario-substations", data: sc.substations, pickable: true, pointType: "circle",
+      getFillColor: pal.SUBSTATION, getLineColor: [20, 16, 0, 255], stroked: true, lineWidthUnits: "pixels", getLineWidth: 2,
+      getPointRadius: 8, pointRadiusUnits: "pixels", updateTriggers: { getFillColor: sc.version }, parameters: { depthCompare: "always" },
+    }));
+  }
   if (areas.length) {
     out.push(new PolygonLayer({
       id: "scenario-areas", data: areas, getPolygon: (iv) => iv.area.coordinates[0],

@@ -441,6 +441,10 @@ class App {
       return { cell: h.hex[info.index], value: h.values[info.index], count: h.counts[info.index], layer };
     }
     if (layer === "storeys") return info.object ? { id: info.object.id, kind: "storey", layer } : null;
+    if (layer === "scenario-diff") {
+      const c = info.object;
+      return c ? { cell: c.cell, diff: c.diff, baseline: c.baseline, scenario: c.scenario, layer } : null;
+    }
     const p = info.object && info.object.properties;
     return p && p.id ? { id: p.id, kind: p.kind || layer.replace(/s$/, ""), name: p.name, layer } : null;
   }
@@ -448,6 +452,10 @@ class App {
   tooltip(info) {
     const o = this.objectAt(info);
     if (!o) return null;
+    if (o.layer === "scenario-diff") {
+      const r = this.scenarios.result, f = (v) => (Number.isFinite(v) ? v.toFixed(2) : "–");
+      return { text: `H3 ${o.cell} · ${r ? r.metric : ""}\nbaseline ${f(o.baseline)} · scenario ${f(o.scenario)}\ndifference ${o.diff > 0 ? "+" : ""}${f(o.diff)}` };
+    }
     if (o.cell) return { text: `H3 ${o.cell}\n${this.state.agg} ${this.state.metric}: ${Number.isFinite(o.value) ? o.value.toFixed(2) : "–"} (${o.count})` };
     return { text: `${o.name ? o.name + "\n" : ""}${o.id}\n${o.kind || ""}` };
   }
@@ -460,6 +468,7 @@ class App {
       if (!info.layer) this.select(null);
       return;
     }
+    if (o.layer === "scenario-diff") return; // its tooltip says it all
     if (o.cell) {
       this.showCell(o);
       return;

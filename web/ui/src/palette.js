@@ -138,3 +138,8 @@ function lerp3(a, b, c, t) {
   const [p, q, u] = t < 0.5 ? [a, b, t * 2] : [b, c, (t - 0.5) * 2];
   return [Math.round(p[0] + (q[0] - p[0]) * u), Math.round(p[1] + (q[1] - p[1]) * u), Math.round(p[2] + (q[2] - p[2]) * u)];
 }
+
+// A road closed or a substation cut in the scenario being built: signal red.
+export const CUT = [255, 59, 48, 230];
+// Substations to click while cutting one: electric yellow.
+export const SUBSTATION = [255, 214, 10, 255];

@@ -1,12 +1,14 @@
 // The planners' panel: the scenarios the server has, with their progress (fed
 // by the stream's scenario messages), a form that builds one from
 // interventions drawn on the map (a road closed by clicking it, rain over a
-// polygon drawn point by point), and the comparison of a finished run with
-// the baseline: a KPI table and a difference layer of H3 cells. Until the
-// server has the scenarios API the panel says so instead of asking.
+// polygon drawn point by point, a substation cut by clicking it), and the
+// comparison of a finished run with the baseline: a KPI table, charts of the
+// KPIs over time, and a difference layer of H3 cells. Until the server has
+// the scenarios API the panel says so instead of asking.
 
-import { getJSON, postJSON, hasRoute } from "./api.js";
+import { getJSON, postJSON, hasRoute, entityPath } from "./api.js";
 import { el } from "./panels.js";
+import { lineChart } from "./charts.js";
 
 const $ = (id) => document.getElementById(id);
 const FINISHED = new Set(["done", "failed", "cancelled"]);
@@ -17,8 +19,10 @@ export class Scenarios {
     this.available = false;
     this.items = new Map(); // id → scenario, as the server last said
     this.interventions = [];
-    this.mode = null; // null, "close" (next road clicked) or "rain" (drawing)
+    this.mode = null; // null, "close" (next road clicked), "rain" (drawing) or "cut" (next substation clicked)
     this.draft = []; // the rain polygon being drawn, [lon, lat] points
+    this.shapes = new Map(); // entity id → GeoJSON geometry, of the roads closed and substations cut
+    this.substations = []; // the substations in view, as GeoJSON features, while cutting
     this.version = 0; // of what the map layers draw
     this.active = null; // the id of the run followed and compared
     this.result = null; // {id, metric, kpis, cells, max, version}
@@ -30,6 +34,7 @@ export class Scenarios {
     });
     $("scenario-close").addEventListener("click", () => this.setMode(this.mode === "close" ? null : "close"));
     $("scenario-rain").addEventListener("click", () => (this.mode === "rain" ? this.finishRain() : this.setMode("rain")));
+    $("scenario-cut").addEventListener("click", () => this.setMode(this.mode === "cut" ? null : "cut"));
     $("scenario-diff-toggle").addEventListener("change", (e) => this.setDiff(e.target.checked));
     $("map").addEventListener("dblclick", () => this.mode === "rain" && this.finishRain());
     document.addEventListener("keydown", (e) => {
@@ -106,8 +111,14 @@ export class Scenarios {
     $("scenario-new").open = true;
     $("scenario-close").classList.toggle("on", mode === "close");
     $("scenario-rain").classList.toggle("on", mode === "rain");
+    $("scenario-cut").classList.toggle("on", mode === "cut");
     $("scenario-rain").textContent = mode === "rain" ? "Finish the area" : "Rain over an area";
-    $("scenario-hint").textContent = mode === "close" ? "click a road on the map" : mode === "rain" ? "click points of the area; double-click or Enter to finish, Esc to cancel" : "";
+    $("scenario-hint").textContent = {
+      close: "click a road on the map",
+      rain: "click points of the area; double-click or Enter to finish, Esc to cancel",
+      cut: "click a substation (⚡) on the map: it and everything it feeds lose power",
+    }[mode] || "";
+    if (mode === "cut") this.loadSubstations();
     // A double-click finishes the area rather than zooming.
     this.app.deck?.setProps({ controller: { keyboard: false, inertia: true, doubleClickZoom: mode !== "rain" } });
     this.changed();
@@ -120,6 +131,12 @@ export class Scenarios {
     if (this.mode === "close") {
       if (!o || o.layer !== "roads") return true;
       this.add({ type: "close_road", id: o.id });
+      this.setMode(null);
+      return true;
+    }
+    if (this.mode === "cut") {
+      if (!o || o.kind !== "substation") return true;
+      this.add({ type: "outage", id: o.id });
       this.setMode(null);
       return true;
     }
@@ -140,8 +157,35 @@ export class Scenarios {
     this.setMode(null);
   }
 
+  // loadSubstations fetches the substations in view, to be clicked.
+  async loadSubstations() {
+    const bbox = this.app.bbox().join(",");
+    try {
+      const fc = await getJSON(`/api/v1/entities?${new URLSearchParams({ kind: "substation", bbox, limit: "1000" })}`);
+      this.substations = (fc.features || []).map((f) => ({ ...f, properties: { ...f.properties, id: f.id, kind: "substation" } }));
+    } catch {
+      this.substations = [];
+    }
+    if (!this.substations.length) $("scenario-hint").textContent = "no substations in view";
+    this.changed();
+  }
+
+  // shape fetches the geometry of an intervention's entity, to mark it on
+  // the map.
+  async shape(id) {
+    if (this.shapes.has(id)) return;
+    try {
+      const f = await getJSON(entityPath(id));
+      if (f && f.geometry) this.shapes.set(id, f.geometry);
+    } catch {
+      // not drawn; the list still names it
+    }
+    this.changed();
+  }
+
   add(iv) {
     this.interventions.push(iv);
+    if (iv.id) this.shape(iv.id);
     if (iv.type === "rain" && $("scenario-form").elements.model.value === "traffic") $("scenario-form").elements.model.value = "flood+traffic";
     this.renderInterventions();
     this.changed();
@@ -156,7 +200,7 @@ export class Scenarios {
   renderInterventions() {
     const ul = $("scenario-interventions");
     ul.replaceChildren(...(this.interventions.length ? this.interventions.map((iv, i) => el("li", {},
-      iv.type === "close_road" ? `close ${iv.id}` : `rain ${iv.mm_per_h} mm/h over ${iv.area.coordinates[0].length - 1} points`,
+      iv.type === "close_road" ? `close ${iv.id}` : iv.type === "outage" ? `cut ${iv.id}` : `rain ${iv.mm_per_h} mm/h over ${iv.area.coordinates[0].length - 1} points`,
       el("button", { type: "button", class: "remove", title: "Remove", onclick: () => this.remove(i) }, "×")))
       : [el("li", { class: "muted" }, "no interventions: the baseline as it is")]));
   }
@@ -233,7 +277,7 @@ export class Scenarios {
       const scale = cells.reduce((m, c) => Math.max(m, Math.abs(c.baseline || 0), Math.abs(c.scenario || 0)), 0);
       for (const c of cells) if (!(Math.abs(c.diff) > 1e-9 * scale)) c.diff = 0;
       const max = cells.reduce((m, c) => Math.max(m, Math.abs(c.diff)), 0);
-      this.result = { id, name: s.name || id, metric, kpis: res.kpis || [], cells, max, version: this.version + 1 };
+      this.result = { id, name: s.name || id, metric, kpis: res.kpis || [], curves: res.curves || [], cells, max, version: this.version + 1 };
     } catch (err) {
       $("scenario-msg").textContent = `results: ${err.message}`;
       return;
@@ -254,6 +298,17 @@ export class Scenarios {
         el("td", {}, k.name.replace(/_/g, " "), k.unit ? el("span", { class: "muted" }, ` ${k.unit}`) : null),
         el("td", {}, fmt(k.baseline)), el("td", {}, fmt(k.scenario)),
         el("td", {}, changed(k) ? `${k.diff > 0 ? "+" : ""}${fmt(k.diff)}${Number.isFinite(k.diff_pct) ? ` (${k.diff_pct > 0 ? "+" : ""}${k.diff_pct.toFixed(1)}%)` : ""}` : "0"))));
+    // The KPIs over time: the scenario against the baseline, one chart each.
+    const box = $("scenario-curves");
+    box.replaceChildren(...r.curves.map((c) => el("figure", {},
+      el("figcaption", {}, c.name.replace(/_/g, " "), c.unit ? el("span", { class: "muted" }, ` ${c.unit}`) : null),
+      el("canvas", { class: "curve", "data-name": c.name }))));
+    for (const [i, c] of r.curves.entries()) {
+      lineChart(box.children[i].querySelector("canvas"), c.times_s, [
+        { label: "baseline", values: c.baseline, colour: "#8894aa" },
+        { label: "scenario", values: c.scenario, colour: "#ffb547", width: 2 },
+      ]);
+    }
   }
 
   setDiff(on) {
