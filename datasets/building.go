@@ -24,6 +24,9 @@ type Building struct {
 	Area      float64   // footprint area, m²
 	Inside    orb.Point // a lon/lat point inside the footprint (where a meter sits)
 	Shape     string    // rect, l, u, courtyard, tower, parts
+	// Substation is the substation that feeds it (an index into
+	// City.Substations): the nearest to Inside.
+	Substation int
 }
 
 // BuildingID is the entity id of building i.

@@ -20,14 +20,15 @@ type City struct {
 	// Frame is the local metric frame the city was laid out in.
 	Frame geo.Frame
 
-	Nodes     []Node
-	Roads     []Road
-	Zones     []Zone
-	Buildings []Building
-	Sensors   []Sensor
-	Vehicles  []Vehicle // cars, vans, trucks and taxis first, then buses
-	Routes    []Route
-	Stops     []Stop
+	Nodes       []Node
+	Roads       []Road
+	Zones       []Zone
+	Substations []Substation
+	Buildings   []Building
+	Sensors     []Sensor
+	Vehicles    []Vehicle // cars, vans, trucks and taxis first, then buses
+	Routes      []Route
+	Stops       []Stop
 
 	// Radius is the radius in metres of the built-up area around the centre.
 	Radius float64
@@ -156,6 +157,9 @@ func Generate(ctx context.Context, cfg CityConfig, progress func(done, total int
 		progress(built, total)
 	}
 	if err := <-errc; err != nil {
+		return nil, err
+	}
+	if err := c.feed(ctx, w, lots); err != nil {
 		return nil, err
 	}
 	lots = nil

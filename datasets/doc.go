@@ -1,7 +1,7 @@
 // Package datasets makes data for citytwin when there is none at hand: a synthetic
-// city (streets, buildings, sensors, vehicles, bus routes) that is the same for the
-// same seed, and a live stream of plausible sensor readings and vehicle movements
-// over it.
+// city (streets, buildings, the substations that feed them, sensors, vehicles, bus
+// routes) that is the same for the same seed, and a live stream of plausible sensor
+// readings and vehicle movements over it.
 //
 // A city is generated in a local metric frame (metres east and north of
 // CityConfig.Center, see geo.Frame) and converted to WGS84 lon/lat once. The street
@@ -9,6 +9,12 @@
 // are filled with rotated, unevenly spaced street grids or with curved streets that
 // follow the rings. Buildings stand on lots inside the blocks, set back from every
 // street, so that no building overlaps a road or another building.
+//
+// A district of 40 buildings or more has an electrical substation, and one of
+// 4,500 or more one for every 3,000 buildings (rounded); each stands in a corner of
+// a lot near the middle of the buildings it was sited for. Every building has a
+// "fed_by" link to the substation nearest it, which may be a neighbouring
+// district's.
 //
 // # Metrics and units
 //

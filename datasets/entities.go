@@ -14,11 +14,12 @@ const Source = "synth"
 
 // Len is the number of entities in the city.
 func (c *City) Len() int {
-	return len(c.Roads) + len(c.Zones) + len(c.Buildings) + len(c.Routes) + len(c.Stops) + len(c.Sensors) + len(c.Vehicles)
+	return len(c.Roads) + len(c.Zones) + len(c.Substations) + len(c.Buildings) + len(c.Routes) + len(c.Stops) + len(c.Sensors) + len(c.Vehicles)
 }
 
-// Entities yields every entity of the city: roads, zones, buildings, routes,
-// stops, sensors, vehicles, in that order and by index within each kind.
+// Entities yields every entity of the city: roads, zones, substations,
+// buildings, routes, stops, sensors, vehicles, in that order and by index within
+// each kind. Every entity comes after the entities it links to.
 func (c *City) Entities() iter.Seq[twin.Entity] {
 	return func(yield func(twin.Entity) bool) {
 		for i := range c.Roads {
@@ -28,6 +29,11 @@ func (c *City) Entities() iter.Seq[twin.Entity] {
 		}
 		for i := range c.Zones {
 			if !yield(c.zoneEntity(i)) {
+				return
+			}
+		}
+		for i := range c.Substations {
+			if !yield(c.substationEntity(i)) {
 				return
 			}
 		}
@@ -108,14 +114,28 @@ func (c *City) zoneEntity(i int) twin.Entity {
 	}
 }
 
+func (c *City) substationEntity(i int) twin.Entity {
+	s := &c.Substations[i]
+	return twin.Entity{
+		ID: SubstationID(i), Kind: KindSubstation, Geometry: s.Point,
+		Props: props("buildings", s.Buildings, "capacity_mva", s.CapacityMVA, "name", s.Name,
+			"peak_mw", s.PeakMW, "voltage_kv", s.VoltageKV),
+		Provenance: c.provenance(),
+	}
+}
+
 func (c *City) buildingEntity(i int) twin.Entity {
 	b := &c.Buildings[i]
-	return twin.Entity{
+	e := twin.Entity{
 		ID: BuildingID(i), Kind: twin.KindBuilding, Geometry: b.Footprint,
 		Height: b.Height, Levels: b.Levels,
 		Props:      props("area_m2", b.Area, "name", b.Name, "shape", b.Shape, "use", b.Use, "year_built", b.Year),
 		Provenance: c.provenance(),
 	}
+	if b.Substation < len(c.Substations) {
+		e.Links = []twin.Link{{Rel: "fed_by", To: SubstationID(b.Substation)}}
+	}
+	return e
 }
 
 func (c *City) routeEntity(i int) twin.Entity {
