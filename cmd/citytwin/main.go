@@ -108,17 +108,26 @@ func newFlags(name, help string, stderr io.Writer) *flag.FlagSet {
 }
 
 // parse parses flags, turning bad flags into errUsage (the flag package has
-// already printed the message and the usage).
+// already printed the message and the usage), and refuses arguments after
+// them.
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
+	if err := parseWithArgs(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(fs.Output(), "unexpected arguments: %v\n", fs.Args())
 		fs.Usage()
+		return errUsage
+	}
+	return nil
+}
+
+// parseWithArgs is parse for a command that takes arguments after its flags.
+func parseWithArgs(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
 		return errUsage
 	}
 	return nil

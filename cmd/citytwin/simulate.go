@@ -59,7 +59,7 @@ func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	elevation := fs.String("elevation", "", "the elevation model entity for a flood (default: the one covering the area)")
 	report := fs.String("report", "scenario-report", "directory to write the report into")
 	quiet := fs.Bool("quiet", false, "no progress bar")
-	if err := parse(fs, args); err != nil {
+	if err := parseWithArgs(fs, args); err != nil {
 		return err
 	}
 	*sf.data = *data

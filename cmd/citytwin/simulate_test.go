@@ -49,3 +49,45 @@ func TestSimulateWritesReport(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 }
+
+// citytwin simulate --demo SPEC.json runs the spec a planner wrote, here a
+// substation cut: its buildings and their sensors lose power.
+func TestSimulateSpecFile(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "cut.json")
+	body := `{"name": "cut substation 2", "model": "traffic", "horizon_s": 600, "step_s": 60, "seed": 1,
+		"interventions": [{"type": "outage", "id": "synth:substation/2"}]}`
+	if err := os.WriteFile(spec, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	args := []string{"simulate", "--demo", "--quiet", "--report", filepath.Join(dir, "report"), spec}
+	if code := run(context.Background(), args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	var kpis struct {
+		KPIs []struct {
+			Name     string
+			Baseline float64
+			Scenario float64
+		} `json:"kpis"`
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "report", "kpis.json"))
+	if err != nil || json.Unmarshal(b, &kpis) != nil {
+		t.Fatalf("kpis.json: %v %s", err, b)
+	}
+	out := -1.0
+	for _, k := range kpis.KPIs {
+		if k.Name == "entities_out_of_service" {
+			out = k.Scenario - k.Baseline
+		}
+	}
+	if out < 2 {
+		t.Errorf("cutting a substation put %v entities out of service, want it and the buildings it feeds: %s", out, b)
+	}
+	// Two specs are one too many.
+	stderr.Reset()
+	if code := run(context.Background(), append(args, spec), &stdout, &stderr); code == 0 {
+		t.Error("two spec files were accepted")
+	}
+}
