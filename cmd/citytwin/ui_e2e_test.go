@@ -566,8 +566,18 @@ func TestUICommandCentre(t *testing.T) {
 		if eval[bool](t, p, `!document.getElementById("drill").hidden`) {
 			t.Error("closing a road opened its drill-down")
 		}
+		// A substation cut by clicking it, among those the tool shows.
+		p.do(t, chromedp.Click(chromedp.CSS("#scenario-cut")))
+		p.waitFor(t, "the substations in view", `__ct.app.scenarios.substations.length > 0`, 10*time.Second)
+		p.settle(t)
+		sub := eval[*hit](t, p, `__ct.pickable("scenario-substations", "substation")`)
+		if sub == nil {
+			t.Fatal("no substation under any point of the screen")
+		}
+		p.do(t, chromedp.MouseClickXY(sub.X, sub.Y))
+		p.waitFor(t, "the cut of "+sub.ID, fmt.Sprintf(`document.getElementById("scenario-interventions").textContent.includes("cut %s")`, sub.ID), 5*time.Second)
 		// The closed road is marked on the map, in the closure's red.
-		p.waitFor(t, "the closed road marked", `__ct.app.deck.props.layers.some(l => l.id === "scenario-marked" && l.props.data.length === 1)`, 10*time.Second)
+		p.waitFor(t, "the closed road and the cut substation marked", `__ct.app.deck.props.layers.some(l => l.id === "scenario-marked" && l.props.data.length === 2)`, 10*time.Second)
 		p.settle(t)
 		if red := near(p.screenshot(t), [3]float64{255, 59, 48}, 50); red < 30 {
 			t.Errorf("the closed road is marked by %d red pixels", red)
@@ -589,7 +599,7 @@ func TestUICommandCentre(t *testing.T) {
 			t.Error("no scenario message came on the stream")
 		}
 		kpis := eval[string](t, p, `document.getElementById("scenario-kpis").textContent`)
-		for _, want := range []string{"baseline", "delay", "vehicle hours"} {
+		for _, want := range []string{"baseline", "delay", "vehicle hours", "entities out of service"} {
 			if !strings.Contains(kpis, want) {
 				t.Errorf("the KPI table lacks %q: %.300s", want, kpis)
 			}
