@@ -123,6 +123,7 @@ const (
 	LayerWater     = "water"
 	LayerLanduse   = "landuse"
 	LayerH3        = "h3"
+	LayerLabels    = "labels"
 )
 
 // TileLayer describes a layer for TileJSON and the docs.

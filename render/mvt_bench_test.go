@@ -113,3 +113,41 @@ func BenchmarkTileBuildingsZ15Parallel(b *testing.B) {
 	})
 	b.ReportMetric(float64(total)/time.Since(start).Seconds(), "tiles/s")
 }
+
+// BenchmarkTileLabelsZ15 renders labels tiles at z15 over the built-up area of
+// the 200k-building city, without a cache.
+func BenchmarkTileLabelsZ15(b *testing.B) {
+	store, city := loadBenchCity(b)
+	tiles := builtTiles(city, 15, city.Radius*0.7)
+	ctx := context.Background()
+	labels := 0
+	for _, t := range tiles {
+		out, err := Tile(ctx, store, LayerLabels, int(t.Z), int(t.X), int(t.Y), TileOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ls, err := decodeTile(out)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if l := ls[LayerLabels]; l != nil {
+			labels += len(l.Features)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	var n, bytes int
+	for i := 0; b.Loop(); i++ {
+		t := tiles[i%len(tiles)]
+		out, err := Tile(ctx, store, LayerLabels, int(t.Z), int(t.X), int(t.Y), TileOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n++
+		bytes += len(out)
+	}
+	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "tiles/s")
+	b.ReportMetric(float64(bytes)/float64(n), "bytes/tile")
+	b.ReportMetric(float64(labels)/float64(len(tiles)), "labels/tile")
+}

@@ -95,6 +95,18 @@ var mvtRegistry = []mvtLayer{
 				"value": "Number: the aggregate", "count": "Number: entities that contributed"}},
 		render: mvtH3,
 	},
+	{
+		info: TileLayer{Name: LayerLabels, MinZoom: 5, MaxZoom: 18,
+			Description: "Where names go: a point per named road (or waterway) per tile, on its longest run in the tile and turned along it; a point inside each named area large enough to carry its name, in one tile.",
+			Kinds:       mvtLabelKinds,
+			Fields: map[string]string{"id": "String: the entity labelled (of a road cut into several, the one that carries the label)",
+				"name": "String", "kind": "String: road, zone, landuse or water",
+				"class": "String: the road's class (as the roads layer), or the area's zone_type, landuse, leisure, water, waterway or natural",
+				"rank":  "Number: importance, 1 (motorway) to 8 (footway, car park): lower wins a collision",
+				"angle": "Number: degrees counter-clockwise from east along the line at the label, -90 < angle <= 90 (upright text); 0 for areas"}},
+		member: mvtLabelled,
+		render: mvtLabels,
+	},
 }
 
 // mvtQuery returns the entities of kinds whose geometry meets the buffered tile.
@@ -224,27 +236,34 @@ var mvtRoadClasses = []string{"motorway", "motorway_link", "trunk", "trunk_link"
 // shows as speed (m/s) and congestion.
 const LiveRoadMetric = "speed"
 
+// mvtRoadQuery returns the roads (that pass where) whose geometry meets the
+// buffered tile; below z12 only those of the classes the zoom shows.
+func mvtRoadQuery(ctx context.Context, store *twin.Store, f *mvtFrame, o *TileOptions, where ...twin.Filter) ([]twin.Entity, error) {
+	kinds := []twin.Kind{twin.KindRoad}
+	if f.z >= 12 {
+		return mvtQuery(ctx, store, f, o, kinds, where...)
+	}
+	// Only the main classes: ask for them by name rather than materialising
+	// every street of the city.
+	var es []twin.Entity
+	for _, c := range mvtRoadClasses {
+		if RoadMinZoom(c) > f.z {
+			continue
+		}
+		part, err := mvtQuery(ctx, store, f, o, kinds, append([]twin.Filter{{Key: "class", Op: twin.Eq, Value: twin.StringValue(c)}}, where...)...)
+		if err != nil {
+			return nil, err
+		}
+		es = append(es, part...)
+	}
+	return es, nil
+}
+
 func mvtRoads(ctx context.Context, store *twin.Store, f *mvtFrame, w *mvtLayerWriter, o *TileOptions) error {
 	kinds := []twin.Kind{twin.KindRoad}
-	var es []twin.Entity
-	if f.z < 12 {
-		// Only the main classes: ask for them by name rather than
-		// materialising every street of the city.
-		for _, c := range mvtRoadClasses {
-			if RoadMinZoom(c) > f.z {
-				continue
-			}
-			part, err := mvtQuery(ctx, store, f, o, kinds, twin.Filter{Key: "class", Op: twin.Eq, Value: twin.StringValue(c)})
-			if err != nil {
-				return err
-			}
-			es = append(es, part...)
-		}
-	} else {
-		var err error
-		if es, err = mvtQuery(ctx, store, f, o, kinds); err != nil {
-			return err
-		}
+	es, err := mvtRoadQuery(ctx, store, f, o)
+	if err != nil {
+		return err
 	}
 	live, err := store.Latest(ctx, twin.Query{Kinds: kinds, BBox: []orb.Bound{TileBound(f.z, f.x, f.y, o.Extent, o.Buffer)}, At: o.At}, LiveRoadMetric)
 	if err != nil {

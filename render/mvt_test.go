@@ -561,7 +561,7 @@ func TestTileRange(t *testing.T) {
 
 func TestTileLayers(t *testing.T) {
 	names := TileLayerNames()
-	want := []string{LayerLanduse, LayerWater, LayerRoads, LayerBuildings, LayerStops, LayerSensors, LayerVehicles, LayerH3}
+	want := []string{LayerLanduse, LayerWater, LayerRoads, LayerBuildings, LayerStops, LayerSensors, LayerVehicles, LayerH3, LayerLabels}
 	if !slices.Equal(names, want) {
 		t.Errorf("%v", names)
 	}
