@@ -570,7 +570,18 @@ func TestUICommandCentre(t *testing.T) {
 		p.do(t, chromedp.Click(chromedp.CSS("#scenario-cut")))
 		p.waitFor(t, "the substations in view", `__ct.app.scenarios.substations.length > 0`, 10*time.Second)
 		p.settle(t)
-		sub := eval[*hit](t, p, `__ct.pickable("scenario-substations", "substation")`)
+		// Where a substation is drawn in the open (under no panel) and on top.
+		sub := eval[*hit](t, p, `(() => {
+			const app = __ct.app, vp = app.deck.getViewports()[0];
+			for (const f of app.scenarios.substations) {
+				const [x, y] = vp.project(f.geometry.coordinates);
+				if (x < 0 || y < 0 || x > app.deck.width || y > app.deck.height) continue;
+				if (document.elementFromPoint(x, y)?.tagName !== "CANVAS") continue;
+				const o = app.objectAt(app.deck.pickObject({ x, y, radius: 3 }));
+				if (o && o.kind === "substation") return { x, y, id: o.id };
+			}
+			return null;
+		})()`)
 		if sub == nil {
 			t.Fatal("no substation under any point of the screen")
 		}

@@ -4,7 +4,7 @@
 // Usage: node build.mjs [--dev]   (--dev: no minification, inline source map)
 
 import * as esbuild from "esbuild";
-import { readFile, writeFile, rm, mkdir, readdir } from "node:fs/promises";
+import { readFile, writeFile, rm, mkdir, readdir, copyFile } from "node:fs/promises";
 import { gzipSync } from "node:zlib";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,7 +30,11 @@ const result = await esbuild.build({
   legalComments: "linked",
   logLevel: "warning",
   define: { "process.env.NODE_ENV": dev ? '"development"' : '"production"' },
+  // Fonts (style.css imports Inter's): copied into dist under hashed names.
+  loader: { ".woff": "file", ".woff2": "file" },
 });
+// The font's licence (SIL OFL 1.1) goes with the font files.
+await copyFile(path.join(here, "node_modules/@fontsource/inter/LICENSE"), path.join(dist, "inter-OFL.txt"));
 
 const outs = Object.keys(result.metafile.outputs).map((p) => path.basename(p));
 const js = outs.find((f) => f.startsWith("app-") && f.endsWith(".js"));

@@ -126,6 +126,8 @@ func contentType(name string) string {
 		return "image/svg+xml"
 	case ".woff2":
 		return "font/woff2"
+	case ".woff":
+		return "font/woff"
 	}
 	return ""
 }

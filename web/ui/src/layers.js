@@ -1,8 +1,8 @@
 // The deck.gl layers of the command centre, built from the app's state on
 // every redraw (deck.gl diffs them; only what changed is updated on the GPU).
 // Ground layers (land use, water, the heatmap, roads) are drawn in order
-// without depth writes, so that coplanar polygons never flicker; buildings,
-// storeys and the live points are drawn with depth.
+// without depth writes, so that coplanar polygons never flicker; buildings
+// and the live points are drawn with depth, storeys over their building.
 
 import { COORDINATE_SYSTEM } from "@deck.gl/core";
 import { ScatterplotLayer, PolygonLayer, PathLayer, GeoJsonLayer } from "@deck.gl/layers";
@@ -11,6 +11,7 @@ import { DataFilterExtension } from "@deck.gl/extensions";
 import { MVTLoader } from "@loaders.gl/mvt";
 import { authHeaders } from "./api.js";
 import * as pal from "./palette.js";
+import { labelLayers } from "./labels.js";
 
 // Toggled layers stay in the list with visible: false, so that deck.gl keeps
 // their tiles and turning them on again is instant.
@@ -24,6 +25,7 @@ export const LAYERS = [
   { id: "h3", label: "Heatmap (H3)", key: "5" },
   { id: "landuse", label: "Land use & water", key: "6" },
   { id: "storeys", label: "Storeys (BIM)", key: "7" },
+  { id: "labels", label: "Labels", key: "8" },
 ];
 
 const GROUND = { depthCompare: "always", depthWriteEnabled: false };
@@ -46,9 +48,6 @@ export function buildLayers(app) {
   // maxRequests: 0 asks for every tile in view at once (the browser still
   // keeps to its connections); throttled, each batch waited for a frame.
   const common = { extent: app.extent, maxZoom: 16, maxRequests: 0, loaders: [MVTLoader], loadOptions: LOAD_OPTIONS, uniqueIdProperty: "id" };
-  // Until the first picture is complete, the tile layers load without being
-  // drawn (App.holding).
-  const hold = app.holding();
   if (!app.sized()) return out;
 
   // Land use, water and the heatmap come after the first meaningful paint
@@ -106,7 +105,7 @@ export function buildLayers(app) {
       parameters: GROUND,
     };
     out.push(new MVTLayer({
-      ...common, ...style, id: "roads", data: tiles("roads"), minZoom: 12, maxZoom: 15, pickable: true, visible: on.roads && !hold,
+      ...common, ...style, id: "roads", data: tiles("roads"), minZoom: 12, maxZoom: 15, pickable: true, visible: on.roads,
       highlightedFeatureId: app.selectedLayer === "roads" ? s.selected : null,
       onViewportLoad: () => app.tilesLoaded("roads"),
     }));
@@ -137,14 +136,18 @@ export function buildLayers(app) {
       highlightColor: [...pal.SELECTED, 255],
     };
     out.push(new MVTLayer({
-      ...common, ...style, id: "buildings", data: tiles("buildings"), minZoom: 13, pickable: true, visible: on.buildings && !hold,
+      ...common, ...style, id: "buildings", data: tiles("buildings"), minZoom: 13, pickable: true, visible: on.buildings,
       highlightedFeatureId: app.selectedLayer === "buildings" ? s.selected : null,
       onViewportLoad: () => app.tilesLoaded("buildings"),
     }));
   }
   if (on.storeys && app.storeys.length) {
+    // The storeys stand inside their building, whose translucent shell (above)
+    // still writes depth: tested against it, they would hide behind its roof
+    // and walls. They are drawn over it, without a depth test.
     out.push(new PolygonLayer({
       id: "storeys", data: app.storeys, pickable: true, extruded: true, wireframe: true,
+      parameters: { depthCompare: "always" },
       getPolygon: (d) => d.polygon,
       getElevation: (d) => d.height,
       getFillColor: (d) => (d.level % 2 ? [255, 190, 90, 150] : [255, 150, 60, 150]),
@@ -154,6 +157,8 @@ export function buildLayers(app) {
     }));
   }
   if (sc) out.push(...interventionLayers(sc));
+  // Names on the map (labels.js), after the first paint like land use.
+  if (app.firstPaint != null) out.push(...labelLayers(app, common));
   const pts = app.points;
   if (pts.length && app.stream.frame) {
     const sel = app.selectedLayer === "live" ? pts.index(app.stream.slotOfId.get(s.selected) ?? -1) : -1;

@@ -83,10 +83,18 @@ class App {
       getTooltip: (info) => this.tooltip(info),
       getCursor: ({ isHovering, isDragging }) => (isDragging ? "grabbing" : isHovering ? "pointer" : "grab"),
       onViewStateChange: ({ viewState }) => {
+        // Turning or tilting the view turns the labels' text (labels.js).
+        const turned = Math.round(viewState.bearing) !== Math.round(this.view.bearing) || Math.round(viewState.pitch) !== Math.round(this.view.pitch);
         this.view = viewState;
         this.viewChanged();
+        if (turned) this.invalidate();
       },
       onAfterRender: () => this.afterRender(),
+      // deck.gl's hook for who draws (experimental): nothing while the first
+      // picture is gathered (holding), deck.gl's own drawing after.
+      _customRender: (reason) => {
+        if (!this.holding()) this.deck._drawLayers(reason);
+      },
       onResize: () => this.invalidate(),
       onError: (err) => this.toast(`render: ${err.message || err}`),
     });
@@ -234,17 +242,17 @@ class App {
     requestAnimationFrame(() => {
       this.rafPending = false;
       if (!this.deck) return;
-      // drawsWhole: whether the layers given now draw the whole first
-      // picture (holding).
-      this.drawsWhole = !this.holding();
       this.deck.setProps({ layers: buildLayers(this) });
+      // The first picture is complete: draw it now, whether or not the
+      // layers changed since the frames that drew nothing.
+      if (this.frameCount === 0 && !this.holding()) this.deck.redraw("the first picture");
     });
   }
 
   afterRender() {
     this.frameCount++;
     this.marks.firstRender ??= performance.now();
-    if (this.firstPaint == null && this.drawsWhole && !this.painting) {
+    if (this.firstPaint == null && !this.painting) {
       // The frame is issued. The task after it runs once the browser has
       // committed the frame; without a GPU that commit reads the canvas back,
       // so it waits until the renderer has drawn every pixel.
@@ -270,9 +278,12 @@ class App {
 
   // holding: whether the first picture is still being gathered. Until the
   // buildings and roads in view and the live points are all in, the layers
-  // load but are not drawn: a software renderer spends most of a second on
-  // every frame, and drawing each tile as it arrives would cost one such
-  // frame per tile. After HOLD_MS the page shows whatever it has.
+  // load but nothing is drawn. A software renderer spends most of a second on
+  // a frame; drawing each tile as it arrived would cost one such frame per
+  // tile, and even an empty frame would make the page wait: without a GPU the
+  // compositor reads every drawn canvas back, and the read waits for the
+  // renderer, busy compiling the layers' shaders. After HOLD_MS the page
+  // shows whatever it has.
   holding() {
     if (this.firstPaint != null) return false;
     const ready = this.loaded.has("buildings") && this.loaded.has("roads") && this.points.length > 0;

@@ -42,16 +42,24 @@ export function installProbe(app) {
       const late = () => performance.now() - t0 > timeoutMs;
       return new Promise((resolve) => {
         // First the layers of the newest state must reach deck.gl (a render),
-        // then their data must arrive, then two frames draw it.
+        // then their data must arrive, then two frames draw it. deck.gl
+        // draws only on a change, so a still scene is asked to draw.
         app.invalidate();
         const f0 = app.frameCount;
-        const rendered = () => (app.frameCount > f0 || late() ? loaded() : requestAnimationFrame(rendered));
+        const rendered = () => {
+          if (app.frameCount > f0 || late()) return loaded();
+          if (!app.holding()) app.deck.redraw("probe");
+          requestAnimationFrame(rendered);
+        };
         const loaded = () => {
           if (layersLoaded(app) || late()) {
             const f = app.frameCount;
-            app.deck.redraw("probe");
-            const wait = () => (app.frameCount >= f + 2 || late() ? resolve(layersLoaded(app)) : requestAnimationFrame(wait));
-            requestAnimationFrame(wait);
+            const wait = () => {
+              if (app.frameCount >= f + 2 || late()) return resolve(layersLoaded(app));
+              app.deck.redraw("probe");
+              requestAnimationFrame(wait);
+            };
+            wait();
           } else setTimeout(loaded, 50);
         };
         requestAnimationFrame(rendered);
