@@ -68,6 +68,12 @@ func builtTiles(city *datasets.City, z maptile.Zoom, radius float64) []maptile.T
 func BenchmarkTileBuildingsZ15(b *testing.B) {
 	store, city := loadBenchCity(b)
 	tiles := builtTiles(city, 15, city.Radius*0.7)
+	benchTiles(b, store, LayerBuildings, tiles)
+}
+
+// benchTiles renders tiles of layer round and round, without a cache, and
+// reports tiles/s and bytes/tile.
+func benchTiles(b *testing.B, store *twin.Store, layer string, tiles []maptile.Tile) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -75,7 +81,7 @@ func BenchmarkTileBuildingsZ15(b *testing.B) {
 	var n, bytes int
 	for i := 0; b.Loop(); i++ {
 		t := tiles[i%len(tiles)]
-		out, err := Tile(ctx, store, LayerBuildings, int(t.Z), int(t.X), int(t.Y), TileOptions{})
+		out, err := Tile(ctx, store, layer, int(t.Z), int(t.X), int(t.Y), TileOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -134,20 +140,6 @@ func BenchmarkTileLabelsZ15(b *testing.B) {
 			labels += len(l.Features)
 		}
 	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	start := time.Now()
-	var n, bytes int
-	for i := 0; b.Loop(); i++ {
-		t := tiles[i%len(tiles)]
-		out, err := Tile(ctx, store, LayerLabels, int(t.Z), int(t.X), int(t.Y), TileOptions{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		n++
-		bytes += len(out)
-	}
-	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "tiles/s")
-	b.ReportMetric(float64(bytes)/float64(n), "bytes/tile")
 	b.ReportMetric(float64(labels)/float64(len(tiles)), "labels/tile")
+	benchTiles(b, store, LayerLabels, tiles)
 }

@@ -289,6 +289,58 @@ func absDiff(a, b uint8) int {
 	return int(b - a)
 }
 
+// uiDriver is what checkLayersDraw needs of a page, in Chromium or Firefox.
+type uiDriver interface {
+	setLayer(t *testing.T, id string, on bool)
+	settle(t *testing.T)
+	screenshot(t *testing.T) *image.RGBA
+}
+
+// checkLayersDraw proves that the layers really draw: buildings, roads and
+// the heatmap each change thousands of pixels when hidden (against the
+// noise of two shots of the same scene), and the vehicles draw in cyan.
+func checkLayersDraw(t *testing.T, p uiDriver) {
+	t.Helper()
+	// The live points move and change colour: hide them to compare the
+	// static layers, then check them on their own.
+	p.setLayer(t, "vehicles", false)
+	p.setLayer(t, "sensors", false)
+	for _, l := range []struct {
+		id      string
+		minDiff int
+	}{
+		{"buildings", 20000},
+		{"roads", 3000},
+		{"h3", 20000},
+	} {
+		p.settle(t)
+		on := p.screenshot(t)
+		p.settle(t)
+		noise := differing(on, p.screenshot(t))
+		p.setLayer(t, l.id, false)
+		p.settle(t)
+		off := p.screenshot(t)
+		p.setLayer(t, l.id, true)
+		d := differing(on, off)
+		t.Logf("%s: %d pixels change when it is hidden (noise %d)", l.id, d, noise)
+		if d < l.minDiff || d < 10*noise {
+			t.Errorf("%s: hiding it changes %d pixels (noise %d), want ≥ %d: the layer does not draw", l.id, d, noise, l.minDiff)
+		}
+	}
+	// Vehicles are drawn in their own cyan.
+	cyan := [3]float64{0, 229, 255}
+	p.settle(t)
+	none := near(p.screenshot(t), cyan, 60)
+	p.setLayer(t, "vehicles", true)
+	p.setLayer(t, "sensors", true)
+	p.settle(t)
+	some := near(p.screenshot(t), cyan, 60)
+	t.Logf("vehicles: %d cyan pixels with the layer on, %d off", some, none)
+	if some < none+40 {
+		t.Errorf("vehicles: %d cyan pixels on, %d off: the live points do not draw", some, none)
+	}
+}
+
 // TestUICommandCentre runs the operator's tour of the command centre against
 // the demo city. Subtests share one server and one page, in order.
 func TestUICommandCentre(t *testing.T) {
@@ -328,45 +380,7 @@ func TestUICommandCentre(t *testing.T) {
 	})
 
 	t.Run("LayersDraw", func(t *testing.T) {
-		// The live points move and change colour: hide them to compare the
-		// static layers, then check them on their own.
-		p.setLayer(t, "vehicles", false)
-		p.setLayer(t, "sensors", false)
-		for _, l := range []struct {
-			id      string
-			minDiff int
-		}{
-			{"buildings", 20000},
-			{"roads", 3000},
-			{"h3", 20000},
-		} {
-			p.settle(t)
-			on := p.screenshot(t)
-			p.settle(t)
-			noise := differing(on, p.screenshot(t))
-			p.setLayer(t, l.id, false)
-			p.settle(t)
-			off := p.screenshot(t)
-			p.setLayer(t, l.id, true)
-			d := differing(on, off)
-			t.Logf("%s: %d pixels change when it is hidden (noise %d)", l.id, d, noise)
-			if d < l.minDiff || d < 10*noise {
-				t.Errorf("%s: hiding it changes %d pixels (noise %d), want ≥ %d: the layer does not draw", l.id, d, noise, l.minDiff)
-			}
-		}
-		// Vehicles are drawn in their own cyan.
-		cyan := [3]float64{0, 229, 255}
-		p.settle(t)
-		none := near(p.screenshot(t), cyan, 60)
-		p.setLayer(t, "vehicles", true)
-		p.setLayer(t, "sensors", true)
-		p.settle(t)
-		on := p.screenshot(t)
-		some := near(on, cyan, 60)
-		t.Logf("vehicles: %d cyan pixels with the layer on, %d off", some, none)
-		if some < none+40 {
-			t.Errorf("vehicles: %d cyan pixels on, %d off: the live points do not draw", some, none)
-		}
+		checkLayersDraw(t, p)
 		p.clean(t)
 	})
 

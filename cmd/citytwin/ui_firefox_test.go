@@ -141,41 +141,7 @@ func TestUIFirefox(t *testing.T) {
 	})
 
 	t.Run("LayersDraw", func(t *testing.T) {
-		p.setLayer(t, "vehicles", false)
-		p.setLayer(t, "sensors", false)
-		for _, l := range []struct {
-			id      string
-			minDiff int
-		}{
-			{"buildings", 20000},
-			{"roads", 3000},
-			{"h3", 20000},
-		} {
-			p.settle(t)
-			on := p.screenshot(t)
-			p.settle(t)
-			noise := differing(on, p.screenshot(t))
-			p.setLayer(t, l.id, false)
-			p.settle(t)
-			off := p.screenshot(t)
-			p.setLayer(t, l.id, true)
-			d := differing(on, off)
-			t.Logf("%s: %d pixels change when it is hidden (noise %d)", l.id, d, noise)
-			if d < l.minDiff || d < 10*noise {
-				t.Errorf("%s: hiding it changes %d pixels (noise %d), want ≥ %d: the layer does not draw", l.id, d, noise, l.minDiff)
-			}
-		}
-		cyan := [3]float64{0, 229, 255}
-		p.settle(t)
-		none := near(p.screenshot(t), cyan, 60)
-		p.setLayer(t, "vehicles", true)
-		p.setLayer(t, "sensors", true)
-		p.settle(t)
-		some := near(p.screenshot(t), cyan, 60)
-		t.Logf("vehicles: %d cyan pixels with the layer on, %d off", some, none)
-		if some < none+40 {
-			t.Errorf("vehicles: %d cyan pixels on, %d off: the live points do not draw", some, none)
-		}
+		checkLayersDraw(t, p)
 		p.clean(t)
 	})
 
