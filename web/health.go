@@ -14,6 +14,9 @@ type Health struct {
 	Seq      uint64            `json:"seq"`
 	Kinds    map[twin.Kind]int `json:"kinds"`
 	UptimeS  float64           `json:"uptime_s"`
+	// Auth is "bearer" when reading needs a token (the command centre then
+	// asks for one), absent when reads are open.
+	Auth string `json:"auth,omitempty"`
 	// Durability is the write-ahead log and snapshots; absent when the twin
 	// lives in memory only.
 	Durability *twin.DurableStatus `json:"durability,omitempty"`
@@ -26,6 +29,9 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 		Seq:      s.store.Seq(),
 		Kinds:    s.store.Counts(),
 		UptimeS:  time.Since(s.start).Round(time.Millisecond).Seconds(),
+	}
+	if len(s.auth.tokens) > 0 && !s.auth.publicRead {
+		h.Auth = "bearer"
 	}
 	status := http.StatusOK
 	if d, ok := s.store.Durability(); ok {

@@ -24,3 +24,26 @@ func TestHealth(t *testing.T) {
 		t.Errorf("uptime_s %v", m["uptime_s"])
 	}
 }
+
+// Health tells the command centre whether to ask for a token: "bearer" when
+// reads need one, nothing when they are open (no tokens, or public reads).
+func TestHealthSaysWhetherReadsNeedAToken(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		config func(*Config)
+		want   any
+	}{
+		{"open", nil, nil},
+		{"tokens", func(c *Config) { c.Tokens = testTokens(t) }, "bearer"},
+		{"tokens, public reads", func(c *Config) { c.Tokens, c.PublicRead = testTokens(t), true }, nil},
+	} {
+		s, _ := ingestServerWith(t, nil, tt.config)
+		r := get(t, s.Handler(), "/api/v1/health")
+		if r.status != 200 {
+			t.Fatalf("%s: %d", tt.name, r.status)
+		}
+		if got := r.json(t)["auth"]; got != tt.want {
+			t.Errorf("%s: auth %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

@@ -222,6 +222,7 @@ func openAPIDoc(base string, cfg Config, writes, fences, scenarios bool) obj {
 			"status": str, "entities": obj{"type": "integer"}, "seq": obj{"type": "integer"},
 			"kinds":    obj{"type": "object", "additionalProperties": obj{"type": "integer"}},
 			"uptime_s": obj{"type": "number"},
+			"auth":     obj{"type": "string", "enum": []string{"bearer"}, "description": "Present when reading needs a bearer token."},
 			"durability": obj{"type": "object", "description": "The write-ahead log and snapshots; absent when the twin lives in memory only.", "properties": obj{
 				"dir": str, "fsync": obj{"type": "string", "enum": []string{"always", "batch", "off"}},
 				"seq": obj{"type": "integer"}, "synced_seq": obj{"type": "integer"}, "snapshot_seq": obj{"type": "integer"},

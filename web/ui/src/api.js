@@ -1,8 +1,36 @@
-// Requests to the citytwin server that serves this page. A viewer token given
-// as ?access_token= on the page's URL is sent as a bearer header (and on the
+// Requests to the citytwin server that serves this page. A viewer token, given
+// as ?access_token= on the page's URL or in the sign-in form (signin.js), is
+// kept for the browser tab's session and sent as a bearer header (and on the
 // websocket URL, where browsers cannot set headers).
 
-const token = new URLSearchParams(location.search).get("access_token") || "";
+const TOKEN_KEY = "citytwin-token";
+const token = takeToken();
+
+// takeToken reads the token: from the URL (then kept, and taken off the
+// address bar, so that a link copied from it does not carry the secret), or
+// as kept earlier in this tab.
+function takeToken() {
+  const u = new URL(location.href);
+  const given = u.searchParams.get("access_token");
+  if (given) {
+    sessionStorage.setItem(TOKEN_KEY, given);
+    u.searchParams.delete("access_token");
+    history.replaceState(null, "", u);
+    return given;
+  }
+  return sessionStorage.getItem(TOKEN_KEY) || "";
+}
+
+export function hasToken() {
+  return token !== "";
+}
+
+// keepToken keeps a token for this tab (an empty one forgets it); the page
+// then loads again with it.
+export function keepToken(t) {
+  if (t) sessionStorage.setItem(TOKEN_KEY, t);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
 
 export function authHeaders() {
   return token ? { Authorization: `Bearer ${token}` } : {};

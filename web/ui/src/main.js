@@ -8,7 +8,8 @@ import { StreamClient } from "./stream.js";
 import { buildLayers, LAYERS } from "./layers.js";
 import { pointColourer, metricDomain } from "./palette.js";
 import { decodeH3 } from "./frames.js";
-import { getJSON, getBinary } from "./api.js";
+import { getJSON, getBinary, hasToken, keepToken } from "./api.js";
+import { askToken } from "./signin.js";
 import { readHash, writeHash } from "./url-state.js";
 import * as panels from "./panels.js";
 import { Search } from "./search.js";
@@ -59,7 +60,16 @@ class App {
 
   async start() {
     this.marks = { script: performance.now() };
-    const tj = await getJSON("/tiles/buildings.json").catch(() => null);
+    // A server that needs a token to read says so in its (open) health.
+    if (!hasToken()) {
+      const h = await getJSON("/api/v1/health").catch(() => null);
+      if (h && h.auth === "bearer") return askToken(false);
+    }
+    const tj = await getJSON("/tiles/buildings.json").catch((err) => err);
+    if (tj instanceof Error && tj.status === 401) {
+      keepToken("");
+      return askToken(true);
+    }
     this.marks.tilejson = performance.now();
     if (tj && tj.bounds) {
       const [w, s, e, n] = tj.bounds;
