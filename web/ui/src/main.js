@@ -54,6 +54,7 @@ class App {
     this.metrics = new Set();
     this.loaded = new Set(); // layers whose tiles in view have all arrived
     this.frameCount = 0;
+    this.layersGiven = 0; // how many times the layers were handed to deck.gl
     this.firstPaint = null;
     this.alerts = new panels.AlertList(this);
   }
@@ -253,6 +254,9 @@ class App {
       this.rafPending = false;
       if (!this.deck) return;
       this.deck.setProps({ layers: buildLayers(this) });
+      // (probe.js waits for a frame drawn after layers it asked for.)
+      this.layersGiven++;
+      this.frameAtGiven = this.frameCount;
       // The first picture is complete: draw it now, whether or not the
       // layers changed since the frames that drew nothing.
       if (this.frameCount === 0 && !this.holding()) this.deck.redraw("the first picture");

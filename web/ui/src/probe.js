@@ -139,10 +139,19 @@ function layersLoaded(app) {
   return top.length > 0 && top.every((l) => l.isLoaded);
 }
 
+// nextRender resolves once deck.gl has drawn a frame after the layers that an
+// invalidate() just asked for were given to it. (Waiting for a moment with
+// nothing pending would starve while the stream invalidates between slow
+// frames.)
 function nextRender(app) {
-  const f = app.frameCount;
+  const given = app.layersGiven + 1;
+  let f = null;
   return new Promise((resolve) => {
-    const wait = () => (app.frameCount > f && !app.rafPending ? resolve() : requestAnimationFrame(wait));
+    const wait = () => {
+      if (f == null && app.layersGiven >= given) f = app.frameAtGiven;
+      if (f != null && app.frameCount > f) return resolve();
+      requestAnimationFrame(wait);
+    };
     requestAnimationFrame(wait);
   });
 }
