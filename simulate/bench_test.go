@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"citytwin/datasets"
+	"citytwin/datasets/datasetstest"
 	"citytwin/simulate"
 	"citytwin/twin"
 )
@@ -22,21 +23,7 @@ var (
 func metropolis(b *testing.B) (*twin.Store, *datasets.City) {
 	b.Helper()
 	metroOnce.Do(func() {
-		city, err := datasets.Generate(context.Background(), datasets.Metropolis(), nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		tc := twin.DefaultConfig()
-		tc.Retention = 0
-		tc.RefLat = city.Config.Center[1]
-		store, err := twin.New(tc)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := city.Load(context.Background(), store, nil); err != nil {
-			b.Fatal(err)
-		}
-		metroStore, metroCity = store, city
+		metroStore, metroCity = datasetstest.Twin(b, datasets.Metropolis())
 	})
 	if metroStore == nil {
 		b.Fatal("no metropolis")

@@ -1,7 +1,6 @@
 package simulate_test
 
 import (
-	"context"
 	"encoding/csv"
 	"math"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"citytwin/datasets"
+	"citytwin/datasets/datasetstest"
 	"citytwin/datasets/sharedtest"
 	"citytwin/geo/crs"
 	"citytwin/geo/raster"
@@ -205,19 +205,7 @@ func withTerrain(t testing.TB, store *twin.Store, city *datasets.City) {
 func TestFloodClosesRoads(t *testing.T) {
 	cfg := datasets.Demo()
 	cfg.Buildings, cfg.Sensors, cfg.Vehicles, cfg.Buses, cfg.Routes = 600, 0, 0, 0, 0
-	city, err := datasets.Generate(context.Background(), cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tc := twin.DefaultConfig()
-	tc.Retention = 0
-	store, err := twin.New(tc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := city.Load(context.Background(), store, nil); err != nil {
-		t.Fatal(err)
-	}
+	store, city := datasetstest.Twin(t, cfg)
 	withTerrain(t, store, city)
 	m := newManager(t, store, "")
 	spec := simulate.Spec{Name: "storm", Model: simulate.ModelFloodTraffic, Horizon: 2400, Step: 2, Seed: 1,

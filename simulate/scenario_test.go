@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"citytwin/datasets"
+	"citytwin/datasets/datasetstest"
 	"citytwin/simulate"
 	"citytwin/twin"
 )
@@ -30,20 +31,7 @@ func testCity(t testing.TB) *twin.Store {
 	cityOnce.Do(func() {
 		cfg := datasets.Demo()
 		cfg.Buildings, cfg.Sensors, cfg.Vehicles, cfg.Buses, cfg.Routes = 600, 80, 0, 0, 0
-		city, err := datasets.Generate(context.Background(), cfg, nil)
-		if err != nil {
-			cityErr = err
-			return
-		}
-		tc := twin.DefaultConfig()
-		tc.Retention = 0
-		store, err := twin.New(tc)
-		if err != nil {
-			cityErr = err
-			return
-		}
-		cityErr = city.Load(context.Background(), store, nil)
-		cityStore = store
+		cityStore, _, cityErr = datasetstest.Load(context.Background(), cfg)
 	})
 	if cityErr != nil {
 		t.Fatal(cityErr)
@@ -256,19 +244,7 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 func TestCalibrationToCounters(t *testing.T) {
 	cfg := datasets.Demo()
 	cfg.Buildings, cfg.Sensors, cfg.Vehicles, cfg.Buses, cfg.Routes = 600, 80, 0, 0, 0
-	city, err := datasets.Generate(context.Background(), cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tc := twin.DefaultConfig()
-	tc.Retention = 0
-	store, err := twin.New(tc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := city.Load(context.Background(), store, nil); err != nil {
-		t.Fatal(err)
-	}
+	store, city := datasetstest.Twin(t, cfg)
 	m := newManager(t, store, "")
 	spec := simulate.DefaultSpec()
 	spec.Horizon = 1800

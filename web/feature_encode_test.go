@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"citytwin/datasets"
+	"citytwin/datasets/datasetstest"
 	"citytwin/twin"
 
 	"github.com/paulmach/orb"
@@ -390,20 +391,7 @@ func TestFeatureEncoderFixture(t *testing.T) {
 
 	cfg := datasets.Demo()
 	cfg.Buildings, cfg.Sensors, cfg.Vehicles, cfg.Buses = 300, 100, 20, 5
-	city, err := datasets.Generate(context.Background(), cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tc := twin.DefaultConfig()
-	tc.Retention = 0
-	tc.RefLat = cfg.Center[1]
-	store, err := twin.New(tc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := city.Load(context.Background(), store, nil); err != nil {
-		t.Fatal(err)
-	}
+	store, _ := datasetstest.Twin(t, cfg)
 	res, err := store.Query(context.Background(), twin.Query{})
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"citytwin/datasets"
+	"citytwin/datasets/datasetstest"
 	"citytwin/geo"
 	"citytwin/twin"
 
@@ -28,20 +29,7 @@ import (
 // benchCity loads a generated city into a new twin.
 func benchCity(b *testing.B, cfg datasets.CityConfig) (*twin.Store, *datasets.City) {
 	b.Helper()
-	city, err := datasets.Generate(context.Background(), cfg, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	tc := twin.DefaultConfig()
-	tc.Retention = 0
-	tc.RefLat = cfg.Center[1]
-	store, err := twin.New(tc)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := city.Load(context.Background(), store, nil); err != nil {
-		b.Fatal(err)
-	}
+	store, city := datasetstest.Twin(b, cfg)
 	return store, city
 }
 

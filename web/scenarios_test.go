@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -12,8 +11,8 @@ import (
 	"time"
 
 	"citytwin/datasets"
+	"citytwin/datasets/datasetstest"
 	"citytwin/simulate"
-	"citytwin/twin"
 
 	"github.com/gorilla/websocket"
 )
@@ -23,19 +22,7 @@ func scenarioServer(t *testing.T) *httptest.Server {
 	t.Helper()
 	cfg := datasets.Demo()
 	cfg.Buildings, cfg.Sensors, cfg.Vehicles, cfg.Buses, cfg.Routes = 400, 40, 0, 0, 0
-	city, err := datasets.Generate(context.Background(), cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tc := twin.DefaultConfig()
-	tc.Retention = 0
-	store, err := twin.New(tc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := city.Load(context.Background(), store, nil); err != nil {
-		t.Fatal(err)
-	}
+	store, _ := datasetstest.Twin(t, cfg)
 	m, err := simulate.NewManager(store, simulate.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
