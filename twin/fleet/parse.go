@@ -8,6 +8,23 @@ import (
 	"time"
 )
 
+// longSessionsSQL is the text of both long-driving-sessions and
+// long-daily-sessions: TSBS asks them with the same SQL and tells them apart
+// by the window and the count (their parameters).
+const longSessionsSQL = `SELECT t.name AS name, t.driver AS driver
+FROM tags t
+INNER JOIN LATERAL
+(SELECT  time_bucket('10 minutes', time) AS ten_minutes, tags_id
+FROM readings
+WHERE time >= {from} AND time < {to}
+GROUP BY ten_minutes, tags_id
+HAVING avg(velocity) > 1
+ORDER BY ten_minutes, tags_id) AS r ON t.id = r.tags_id
+WHERE t.name IS NOT NULL
+AND t.fleet = {fleet}
+GROUP BY name, driver
+HAVING count(r.ten_minutes) > {n}`
+
 // The SQL that TSBS generates for TimescaleDB, one template a type, with its
 // parameters marked: {fleet} a quoted fleet name, {names} a list of quoted
 // truck names, {from} and {to} the quoted bounds of the window, {n} a whole
@@ -61,33 +78,9 @@ AND t.fleet = {fleet}
 GROUP BY 1, 2
 HAVING avg(r.velocity) < 1`,
 
-	LongDrivingSessionsType: `SELECT t.name AS name, t.driver AS driver
-FROM tags t
-INNER JOIN LATERAL
-(SELECT  time_bucket('10 minutes', time) AS ten_minutes, tags_id
-FROM readings
-WHERE time >= {from} AND time < {to}
-GROUP BY ten_minutes, tags_id
-HAVING avg(velocity) > 1
-ORDER BY ten_minutes, tags_id) AS r ON t.id = r.tags_id
-WHERE t.name IS NOT NULL
-AND t.fleet = {fleet}
-GROUP BY name, driver
-HAVING count(r.ten_minutes) > {n}`,
+	LongDrivingSessionsType: longSessionsSQL,
 
-	LongDailySessionsType: `SELECT t.name AS name, t.driver AS driver
-FROM tags t
-INNER JOIN LATERAL
-(SELECT  time_bucket('10 minutes', time) AS ten_minutes, tags_id
-FROM readings
-WHERE time >= {from} AND time < {to}
-GROUP BY ten_minutes, tags_id
-HAVING avg(velocity) > 1
-ORDER BY ten_minutes, tags_id) AS r ON t.id = r.tags_id
-WHERE t.name IS NOT NULL
-AND t.fleet = {fleet}
-GROUP BY name, driver
-HAVING count(r.ten_minutes) > {n}`,
+	LongDailySessionsType:   longSessionsSQL,
 
 	AvgVsProjectedFuelConsumptionType: `SELECT t.fleet AS fleet, avg(r.fuel_consumption) AS avg_fuel_consumption,
 avg(t.nominal_fuel_consumption) AS projected_fuel_consumption
