@@ -80,7 +80,7 @@ HAVING avg(r.velocity) < 1`,
 
 	LongDrivingSessionsType: longSessionsSQL,
 
-	LongDailySessionsType:   longSessionsSQL,
+	LongDailySessionsType: longSessionsSQL,
 
 	AvgVsProjectedFuelConsumptionType: `SELECT t.fleet AS fleet, avg(r.fuel_consumption) AS avg_fuel_consumption,
 avg(t.nominal_fuel_consumption) AS projected_fuel_consumption
