@@ -5,6 +5,8 @@
 package sharedtest
 
 import (
+	"bufio"
+	"compress/gzip"
 	"os"
 	"path/filepath"
 	"testing"
@@ -31,6 +33,31 @@ func File(tb testing.TB, rel string) string {
 	}
 	missing(tb, filepath.Join("shared", rel))
 	return ""
+}
+
+// GzipLines returns the lines of the gzip file rel in the shared folder
+// (without their "\n"s).
+func GzipLines(tb testing.TB, rel string) [][]byte {
+	tb.Helper()
+	f, err := os.Open(File(tb, rel))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	var out [][]byte
+	for sc.Scan() {
+		out = append(out, append([]byte(nil), sc.Bytes()...))
+	}
+	if err := sc.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	return out
 }
 
 func missing(tb testing.TB, what string) {

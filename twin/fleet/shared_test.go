@@ -1,7 +1,6 @@
 package fleet_test
 
 import (
-	"bufio"
 	"compress/gzip"
 	"context"
 	"errors"
@@ -73,35 +72,11 @@ func load(path string) (*twin.Store, error) {
 	}
 }
 
-// gzipLines returns the lines of a shared gzip file.
-func gzipLines(tb testing.TB, rel string) [][]byte {
-	tb.Helper()
-	f, err := os.Open(sharedtest.File(tb, rel))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	var out [][]byte
-	for sc.Scan() {
-		out = append(out, append([]byte(nil), sc.Bytes()...))
-	}
-	if err := sc.Err(); err != nil {
-		tb.Fatal(err)
-	}
-	return out
-}
-
 // queryFile parses every line of the shared query file.
 func queryFile(tb testing.TB) []fleet.Line {
 	tb.Helper()
 	var out []fleet.Line
-	for i, l := range gzipLines(tb, iotQueries) {
+	for i, l := range sharedtest.GzipLines(tb, iotQueries) {
 		line, err := fleet.ParseLine(l)
 		if err != nil {
 			tb.Fatalf("query line %d: %v", i+1, err)

@@ -1,8 +1,6 @@
 package pgload_test
 
 import (
-	"bufio"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -68,33 +66,10 @@ func readFile(tb testing.TB, path string, l *pgload.Loader) {
 	}
 }
 
-func gzipLines(tb testing.TB, rel string) [][]byte {
-	tb.Helper()
-	f, err := os.Open(sharedtest.File(tb, rel))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	var out [][]byte
-	for sc.Scan() {
-		out = append(out, append([]byte(nil), sc.Bytes()...))
-	}
-	if err := sc.Err(); err != nil {
-		tb.Fatal(err)
-	}
-	return out
-}
-
 func references(tb testing.TB) map[string]fleet.Reference {
 	tb.Helper()
 	var text strings.Builder
-	for _, l := range gzipLines(tb, iotAnswers) {
+	for _, l := range sharedtest.GzipLines(tb, iotAnswers) {
 		text.Write(l)
 		text.WriteByte('\n')
 	}
@@ -116,7 +91,7 @@ func key(t fleet.Type, seq int) string { return fmt.Sprintf("%s/%d", t, seq) }
 func TestRewriteMatchesReference(t *testing.T) {
 	refs := references(t)
 	n := 0
-	for _, l := range gzipLines(t, iotQueries) {
+	for _, l := range sharedtest.GzipLines(t, iotQueries) {
 		line, err := fleet.ParseLine(l)
 		if err != nil {
 			t.Fatal(err)
@@ -173,7 +148,7 @@ func TestPostgresAnswers(t *testing.T) {
 		t.Errorf("%d rows without a truck, want 1,702", nameless)
 	}
 	all := os.Getenv("CITYTWIN_TEST_POSTGRES_ALL") == "true"
-	for _, l := range gzipLines(t, iotQueries) {
+	for _, l := range sharedtest.GzipLines(t, iotQueries) {
 		line, err := fleet.ParseLine(l)
 		if err != nil {
 			t.Fatal(err)
