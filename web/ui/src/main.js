@@ -286,8 +286,10 @@ class App {
   // would ask for the tiles of a 300 × 150 canvas, and the rest only a frame
   // (most of a second, without a GPU) later.
   sized() {
+    if (this.hasSize) return true; // later resizes are deck.gl's own
     const m = $("map");
-    return this.deck.width === m.clientWidth && this.deck.height === m.clientHeight;
+    this.hasSize = this.deck.width === m.clientWidth && this.deck.height === m.clientHeight;
+    return this.hasSize;
   }
 
   // holding: whether the first picture is still being gathered. Until the
