@@ -240,16 +240,19 @@ func (p *page) setLayer(t *testing.T, id string, on bool) {
 // differing counts the pixels of the map (panels masked) whose colour differs
 // by more than a small tolerance between a and b.
 func differing(a, b *image.RGBA) int {
+	return countMap(a, func(i int) bool {
+		return absDiff(a.Pix[i], b.Pix[i])+absDiff(a.Pix[i+1], b.Pix[i+1])+absDiff(a.Pix[i+2], b.Pix[i+2]) > 48
+	})
+}
+
+// countMap counts the map's pixels of img (those under no panel) for which
+// keep, given the pixel's offset in img.Pix, says yes.
+func countMap(img *image.RGBA, keep func(i int) bool) int {
 	n := 0
-	r := a.Bounds()
+	r := img.Bounds()
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		for x := r.Min.X; x < r.Max.X; x++ {
-			if overPanel(x, y) {
-				continue
-			}
-			i := a.PixOffset(x, y)
-			d := absDiff(a.Pix[i], b.Pix[i]) + absDiff(a.Pix[i+1], b.Pix[i+1]) + absDiff(a.Pix[i+2], b.Pix[i+2])
-			if d > 48 {
+			if !overPanel(x, y) && keep(img.PixOffset(x, y)) {
 				n++
 			}
 		}
@@ -259,21 +262,10 @@ func differing(a, b *image.RGBA) int {
 
 // near counts the map's pixels within dist (RGB distance) of colour c.
 func near(img *image.RGBA, c [3]float64, dist float64) int {
-	n := 0
-	r := img.Bounds()
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			if overPanel(x, y) {
-				continue
-			}
-			i := img.PixOffset(x, y)
-			dr, dg, db := float64(img.Pix[i])-c[0], float64(img.Pix[i+1])-c[1], float64(img.Pix[i+2])-c[2]
-			if math.Sqrt(dr*dr+dg*dg+db*db) <= dist {
-				n++
-			}
-		}
-	}
-	return n
+	return countMap(img, func(i int) bool {
+		dr, dg, db := float64(img.Pix[i])-c[0], float64(img.Pix[i+1])-c[1], float64(img.Pix[i+2])-c[2]
+		return math.Sqrt(dr*dr+dg*dg+db*db) <= dist
+	})
 }
 
 // overPanel says whether a pixel lies under the HTML panels (left, right, top

@@ -225,17 +225,7 @@ func TestUIStoreys(t *testing.T) {
 // warm counts the map's pixels of the storeys' amber: red well over blue
 // (the city's buildings, roads and background are blue-grey).
 func warm(img *image.RGBA) int {
-	n := 0
-	r := img.Bounds()
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			i := img.PixOffset(x, y)
-			if !overPanel(x, y) && img.Pix[i] > 120 && int(img.Pix[i]) > int(img.Pix[i+2])+60 {
-				n++
-			}
-		}
-	}
-	return n
+	return countMap(img, func(i int) bool { return img.Pix[i] > 120 && int(img.Pix[i]) > int(img.Pix[i+2])+60 })
 }
 
 // meanRGB is the mean colour of the pixels within r of (x, y).
